@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Rollouts.Cli;
+
+var root = new RootCommand("Rollouts: agents that learn when to plan, on Crafter, with many rollouts in parallel.");
+root.Subcommands.Add(CrafterCommands.Create());
+return root.Parse(args).Invoke();
