@@ -132,3 +132,46 @@ public class CrafterEnvTests
         return ty < p.Y ? CrafterAction.MoveUp : CrafterAction.MoveDown;
     }
 }
+
+public class CrafterVectorEnvTests
+{
+    [Fact]
+    public void Vector_step_equals_stepping_each_env_alone()
+    {
+        var vector = CrafterVectorEnv.WithConsecutiveSeeds(100, 6, new CrafterOptions { Length = 50 }, maxDegreeOfParallelism: 3);
+        var singles = Enumerable.Range(0, 6).Select(i => new CrafterEnv(100 + i, new CrafterOptions { Length = 50 })).ToArray();
+        vector.Reset();
+        foreach (var s in singles) s.Reset();
+        var rng = new Random(9);
+        var actions = new int[6];
+        var results = new StepResult[6];
+        int resets = 0;
+        for (int t = 0; t < 120; t++)
+        {
+            for (int i = 0; i < 6; i++) actions[i] = rng.Next(17);
+            vector.Step(actions, results);
+            for (int i = 0; i < 6; i++)
+            {
+                var expected = singles[i].Step(actions[i]);
+                Assert.Equal(expected, results[i]);
+                if (expected.Done)
+                {
+                    singles[i].Reset();
+                    resets++;
+                }
+                Assert.True(singles[i].World.MaterialMap.SequenceEqual(vector[i].World.MaterialMap));
+            }
+        }
+        Assert.True(resets >= 6, "every env should have finished at least one 50-step episode");
+        Assert.Equal(singles[0].Episode, vector[0].Episode);
+    }
+
+    [Fact]
+    public void Vector_rejects_wrong_action_count_and_bad_actions()
+    {
+        var vector = CrafterVectorEnv.WithConsecutiveSeeds(1, 2);
+        vector.Reset();
+        Assert.Throws<ArgumentException>(() => vector.Step(new int[3], new StepResult[3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => vector.Step(new[] { 0, 17 }, new StepResult[2]));
+    }
+}
