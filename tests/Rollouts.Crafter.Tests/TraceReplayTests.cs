@@ -40,4 +40,39 @@ public class TraceReplayTests
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [InlineData("obj", "objects[0] expected Player at")]
+    [InlineData("inv", "player.inv[food] expected")]
+    [InlineData("rng", "rng expected [")]
+    [InlineData("reward", "reward expected")]
+    [InlineData("mat", "material at (")]
+    public void A_tampered_field_is_named_with_its_step(string field, string expectedMessage)
+    {
+        string source = Directory.GetFiles(SharedData.TracesDirectory, "*-seed1-*.jsonl.gz").Single();
+        string path = Path.Combine(Path.GetTempPath(), $"tampered-{field}-{Guid.NewGuid():N}.jsonl.gz");
+        try
+        {
+            var lines = TraceTestFiles.ReadLines(source);
+            var row = System.Text.Json.Nodes.JsonNode.Parse(lines[10])!;
+            switch (field)
+            {
+                case "obj": row["obj"]![0]![3] = 1; break;
+                case "inv": row["player"]!["inv"]![1] = 3; break;
+                case "rng": row["rng"]![0] = 7; break;
+                case "reward": row["r"] = 5.0; break;
+                case "mat": row["mat"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonArray(0, 0, 9)); break;
+            }
+            lines[10] = row.ToJsonString();
+            TraceTestFiles.WriteGzip(path, lines);
+            var result = TraceVerifier.Verify(path);
+            Assert.False(result.Identical);
+            Assert.StartsWith("step 10: ", result.FirstDifference);
+            Assert.Contains(expectedMessage, result.FirstDifference);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
