@@ -1,0 +1,182 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy;
+
+/// <summary>How to sample.</summary>
+/// <param name="Temperature">Logits are divided by this before the grammar mask and softmax (ignored when greedy).</param>
+/// <param name="Greedy">Take the most likely allowed token instead of sampling.</param>
+public sealed record DecodeOptions(double Temperature = 1.0, bool Greedy = false)
+{
+    public static DecodeOptions Default { get; } = new();
+
+    /// <summary>The temperature the returned log-probs are computed at (1 when greedy); score with the same one.</summary>
+    public double LogProbTemperature => Greedy ? 1.0 : Temperature;
+
+    public DecodeOptions Validate()
+    {
+        if (!Greedy && !(Temperature > 0) || double.IsNaN(Temperature) || double.IsInfinity(Temperature))
+            throw new ArgumentException($"DecodeOptions.Temperature must be a positive finite number, got {Temperature}.");
+        return this;
+    }
+}
+
+/// <summary>One generated output.</summary>
+/// <param name="Output">Generated token ids, e.g. <c>&lt;plan&gt; w ; w &lt;/plan&gt; &lt;act&gt; A</c>.</param>
+/// <param name="LogProb">Sum of log-probs of the generated tokens under the grammar-restricted distribution at <see cref="DecodeOptions.LogProbTemperature"/>.</param>
+/// <param name="Value">Value estimate at the last prompt position.</param>
+/// <param name="PlanTokens">Tokens from &lt;plan&gt; through &lt;/plan&gt; inclusive; 0 when the agent acted without planning.</param>
+/// <param name="Action">The action token id (the one after &lt;act&gt;).</param>
+public sealed record GenerationResult(int[] Output, float LogProb, float Value, int PlanTokens, int Action)
+{
+    public bool Planned => PlanTokens > 0;
+}
+
+/// <summary>Batched, grammar-constrained generation with a KV cache.</summary>
+public static class PolicyDecoder
+{
+    /// <summary>Logit given to tokens the grammar forbids (finite so that 0·log p stays 0 and gradients stay finite).</summary>
+    internal const float MaskedLogit = -1e9f;
+
+    /// <summary>
+    /// Generates one output per prompt. Prompts may differ in length: they are left-padded, each row
+    /// gets positions 0.. from its first real token, and padding keys are masked. The prompt is run
+    /// once (prefill) and each new token attends to the cached keys/values of all earlier ones.
+    /// </summary>
+    /// <param name="generator">Random source for sampling (seed it for reproducible runs); the global one when null.</param>
+    public static GenerationResult[] Generate(PolicyModel model, OutputGrammar grammar, IReadOnlyList<int[]> prompts,
+        DecodeOptions? options = null, Generator? generator = null)
+    {
+        options = (options ?? DecodeOptions.Default).Validate();
+        CheckVocab(model, grammar);
+        if (prompts.Count == 0) return [];
+        int batch = prompts.Count;
+        int maxOut = grammar.MaxOutputTokens;
+        int promptWidth = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            var p = prompts[b];
+            if (p is null || p.Length == 0) throw new ArgumentException($"prompt {b} is empty.");
+            if (p.Length + maxOut > model.Config.MaxContext)
+                throw new ArgumentException($"prompt {b} has {p.Length} tokens; with up to {maxOut} output tokens that exceeds MaxContext {model.Config.MaxContext}.");
+            CheckIds(p, model.Config.VocabSize, $"prompt {b}");
+            promptWidth = Math.Max(promptWidth, p.Length);
+        }
+
+        var device = model.Device;
+        int capacity = promptWidth + maxOut;
+        var ids = new long[batch * promptWidth];
+        var pos = new long[batch * promptWidth];
+        var valid = new bool[batch * capacity];
+        for (int b = 0; b < batch; b++)
+        {
+            var p = prompts[b];
+            int pad = promptWidth - p.Length;
+            for (int j = 0; j < promptWidth; j++)
+            {
+                bool real = j >= pad;
+                ids[b * promptWidth + j] = real ? p[j - pad] : grammar.Tokens.Pad;
+                pos[b * promptWidth + j] = real ? j - pad : 0;
+            }
+            for (int j = 0; j < capacity; j++) valid[b * capacity + j] = j >= pad;
+        }
+
+        var outputs = new List<int>[batch];
+        var logProbs = new double[batch];
+        var states = new GrammarState[batch];
+        var planBody = new int[batch];
+        for (int b = 0; b < batch; b++) outputs[b] = new List<int>(maxOut);
+        float[] values;
+
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var cache = model.NewCache(batch, capacity);
+        var validT = torch.tensor(valid, new long[] { batch, capacity }, device: device);
+        var maskTable = grammar.MaskTable(device);
+        Tensor last;
+        {
+            var idsT = torch.tensor(ids, new long[] { batch, promptWidth }, device: device);
+            var posT = torch.tensor(pos, new long[] { batch, promptWidth }, device: device);
+            var causal = torch.ones(promptWidth, promptWidth, dtype: ScalarType.Bool, device: device).tril();
+            var eye = torch.eye(promptWidth, dtype: ScalarType.Bool, device: device);
+            var keys = validT.narrow(1, 0, promptWidth).view(batch, 1, 1, promptWidth);
+            var mask = causal.unsqueeze(0).unsqueeze(0).logical_and(keys).logical_or(eye);
+            var hidden = model.Hidden(idsT, posT, mask, cache);
+            last = hidden.select(1, promptWidth - 1);
+            values = model.Value(last).cpu().data<float>().ToArray();
+        }
+
+        double temperature = options.LogProbTemperature;
+        var next = new long[batch];
+        var nextPos = new long[batch];
+        var stateIds = new long[batch];
+        for (int step = 0; step < maxOut; step++)
+        {
+            using var stepScope = torch.NewDisposeScope();
+            for (int b = 0; b < batch; b++) stateIds[b] = (long)states[b];
+            var logits = model.Logits(last);
+            if (temperature != 1.0) logits = logits / temperature;
+            var allowed = maskTable.index_select(0, torch.tensor(stateIds, device: device));
+            var logp = logits.masked_fill(allowed.logical_not(), MaskedLogit).log_softmax(-1);
+            var chosen = options.Greedy
+                ? logp.argmax(-1)
+                : torch.multinomial(logp.exp(), 1, generator: generator).squeeze(-1);
+            var chosenLogp = logp.gather(-1, chosen.unsqueeze(-1)).squeeze(-1);
+            var chosenIds = chosen.cpu().data<long>().ToArray();
+            var chosenLp = chosenLogp.cpu().data<float>().ToArray();
+
+            bool anyOpen = false;
+            for (int b = 0; b < batch; b++)
+            {
+                if (states[b] == GrammarState.Done)
+                {
+                    next[b] = grammar.Tokens.Pad;
+                    nextPos[b] = Math.Min(prompts[b].Length + outputs[b].Count, model.Config.MaxContext - 1);
+                    continue;
+                }
+                int token = (int)chosenIds[b];
+                outputs[b].Add(token);
+                logProbs[b] += chosenLp[b];
+                states[b] = grammar.Next(states[b], ref planBody[b], token);
+                if (states[b] == GrammarState.MustEos)
+                {
+                    // Forced by the grammar: log-prob 0, and nothing needs to be computed after it.
+                    outputs[b].Add(grammar.Tokens.Eos);
+                    states[b] = GrammarState.Done;
+                }
+                next[b] = token;
+                nextPos[b] = prompts[b].Length + outputs[b].Count - 1;
+                if (states[b] != GrammarState.Done) anyOpen = true;
+            }
+            if (!anyOpen) break;
+
+            var nextT = torch.tensor(next, new long[] { batch, 1 }, device: device);
+            var posT = torch.tensor(nextPos, new long[] { batch, 1 }, device: device);
+            var stepMask = validT.narrow(1, 0, cache.Length + 1).view(batch, 1, 1, cache.Length + 1);
+            var newLast = model.Hidden(nextT, posT, stepMask, cache).select(1, 0);
+            last = newLast.MoveToOuterDisposeScope();
+        }
+
+        var results = new GenerationResult[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            var output = outputs[b].ToArray();
+            int action = output[output.Length - (grammar.EndWithEos ? 2 : 1)];
+            results[b] = new GenerationResult(output, (float)logProbs[b], values[b], grammar.CountPlanTokens(output), action);
+        }
+        return results;
+    }
+
+    internal static void CheckVocab(PolicyModel model, OutputGrammar grammar)
+    {
+        if (grammar.Tokens.VocabSize != model.Config.VocabSize)
+            throw new ArgumentException($"TokenSpec.VocabSize ({grammar.Tokens.VocabSize}) differs from PolicyConfig.VocabSize ({model.Config.VocabSize}).");
+    }
+
+    internal static void CheckIds(int[] ids, int vocab, string what)
+    {
+        for (int i = 0; i < ids.Length; i++)
+            if ((uint)ids[i] >= (uint)vocab)
+                throw new ArgumentException($"{what}: token {i} has id {ids[i]}, outside the vocabulary [0, {vocab}).");
+    }
+}

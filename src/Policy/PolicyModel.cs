@@ -1,0 +1,172 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy;
+
+/// <summary>
+/// A small decoder-only transformer: token + learned position embeddings, pre-LN blocks with causal
+/// multi-head self-attention and a GELU MLP, a final LayerNorm, an LM head (tied to the token
+/// embedding by default) and a value head read at the last prompt position.
+/// </summary>
+public sealed class PolicyModel : nn.Module
+{
+    private readonly Embedding tok_emb;
+    private readonly Embedding pos_emb;
+    private readonly ModuleList<TransformerBlock> blocks;
+    private readonly LayerNorm ln_f;
+    private readonly Linear? lm_head;
+    private readonly Linear value_head;
+
+    public PolicyConfig Config { get; }
+    public Device Device { get; private set; }
+
+    /// <param name="config">Model shape (validated).</param>
+    /// <param name="device">Where the weights live; <see cref="TorchRuntime.DefaultDevice"/> when null.</param>
+    /// <param name="seed">Seed for the weight initialisation (a private generator; the global torch RNG is untouched).</param>
+    public PolicyModel(PolicyConfig config, Device? device = null, long seed = 1) : base("policy")
+    {
+        Config = config.Validate();
+        TorchRuntime.EnsureLoaded();
+        tok_emb = nn.Embedding(config.VocabSize, config.DModel);
+        pos_emb = nn.Embedding(config.MaxContext, config.DModel);
+        blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new TransformerBlock(config)).ToArray());
+        ln_f = nn.LayerNorm(config.DModel);
+        lm_head = config.TieEmbeddings ? null : nn.Linear(config.DModel, config.VocabSize, hasBias: true);
+        value_head = nn.Linear(config.DModel, 1, hasBias: true);
+        RegisterComponents();
+        InitWeights(seed);
+        Device = device ?? TorchRuntime.DefaultDevice;
+        this.to(Device);
+    }
+
+    private void InitWeights(long seed)
+    {
+        using var _ = torch.no_grad();
+        using var generator = new Generator((ulong)seed, torch.CPU);
+        double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else if (name.Contains("ln", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.EndsWith("proj.weight", StringComparison.Ordinal)) nn.init.normal_(p, 0, residualStd, generator);
+            else nn.init.normal_(p, 0, 0.02, generator);
+        }
+    }
+
+    /// <summary>
+    /// Runs the transformer. <paramref name="ids"/> and <paramref name="positions"/> are [B, T] int64;
+    /// <paramref name="attendMask"/> is a bool mask broadcastable to [B, 1, T, Tk] (true = may attend), where
+    /// Tk is T, or cache length + T when <paramref name="cache"/> is given (then the new keys/values are
+    /// written into the cache and its length advances by T). Returns the final-LayerNorm hidden states [B, T, D].
+    /// </summary>
+    public Tensor Hidden(Tensor ids, Tensor positions, Tensor attendMask, KvCache? cache = null)
+    {
+        if (cache is not null && cache.Length + ids.shape[1] > cache.Capacity)
+            throw new InvalidOperationException($"KV cache holds {cache.Capacity} positions; {cache.Length} used, {ids.shape[1]} more requested.");
+        using var scope = torch.NewDisposeScope();
+        var x = tok_emb.call(ids) + pos_emb.call(positions);
+        for (int i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, attendMask, cache, i);
+        if (cache is not null) cache.Length += (int)ids.shape[1];
+        return ln_f.call(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Next-token logits [.., V] from hidden states [.., D].</summary>
+    public Tensor Logits(Tensor hidden) =>
+        lm_head is null ? hidden.matmul(tok_emb.weight!.t()) : lm_head.call(hidden);
+
+    /// <summary>Value estimates [..] from hidden states [.., D] (read at the last prompt position).</summary>
+    public Tensor Value(Tensor hidden) => value_head.call(hidden).squeeze(-1);
+
+    /// <summary>A cache for <paramref name="batch"/> rows and up to <paramref name="capacity"/> positions.</summary>
+    public KvCache NewCache(int batch, int capacity) => new(Config, batch, capacity, Device);
+
+    /// <summary>Named parameter tensors in a stable order (used by checkpoints).</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> NamedTensors() =>
+        named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
+
+    /// <summary>Copies every parameter of <paramref name="other"/> (same shape) into this model.</summary>
+    public void CopyWeightsFrom(PolicyModel other)
+    {
+        if (other.Config != Config) throw new ArgumentException($"cannot copy weights from a model of shape {other.Config} into {Config}.");
+        using var _ = torch.no_grad();
+        var mine = NamedTensors();
+        var theirs = other.NamedTensors();
+        for (int i = 0; i < mine.Count; i++) mine[i].Tensor.copy_(theirs[i].Tensor);
+    }
+}
+
+/// <summary>Keys and values per layer, [B, H, capacity, head_dim], filled left to right.</summary>
+public sealed class KvCache : IDisposable
+{
+    internal readonly Tensor[] Keys;
+    internal readonly Tensor[] Values;
+
+    internal KvCache(PolicyConfig config, int batch, int capacity, Device device)
+    {
+        Capacity = capacity;
+        Keys = new Tensor[config.Layers];
+        Values = new Tensor[config.Layers];
+        for (int i = 0; i < config.Layers; i++)
+        {
+            Keys[i] = torch.zeros(new long[] { batch, config.Heads, capacity, config.HeadDim }, device: device);
+            Values[i] = torch.zeros(new long[] { batch, config.Heads, capacity, config.HeadDim }, device: device);
+        }
+    }
+
+    /// <summary>Positions filled so far.</summary>
+    public int Length { get; internal set; }
+    public int Capacity { get; }
+
+    public void Dispose()
+    {
+        foreach (var t in Keys) t.Dispose();
+        foreach (var t in Values) t.Dispose();
+    }
+}
+
+internal sealed class TransformerBlock : nn.Module
+{
+    private readonly LayerNorm ln_1;
+    private readonly Linear attn_qkv;
+    private readonly Linear attn_proj;
+    private readonly LayerNorm ln_2;
+    private readonly Linear mlp_fc;
+    private readonly Linear mlp_proj;
+    private readonly int heads;
+    private readonly int headDim;
+
+    public TransformerBlock(PolicyConfig c) : base("block")
+    {
+        heads = c.Heads;
+        headDim = c.HeadDim;
+        ln_1 = nn.LayerNorm(c.DModel);
+        attn_qkv = nn.Linear(c.DModel, 3 * c.DModel);
+        attn_proj = nn.Linear(c.DModel, c.DModel);
+        ln_2 = nn.LayerNorm(c.DModel);
+        mlp_fc = nn.Linear(c.DModel, c.DFf);
+        mlp_proj = nn.Linear(c.DFf, c.DModel);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, Tensor attendMask, KvCache? cache, int layer)
+    {
+        long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+        var qkv = attn_qkv.call(ln_1.call(x)).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
+        var q = qkv[0];
+        var k = qkv[1];
+        var v = qkv[2];
+        if (cache is not null)
+        {
+            cache.Keys[layer].narrow(2, cache.Length, t).copy_(k);
+            cache.Values[layer].narrow(2, cache.Length, t).copy_(v);
+            k = cache.Keys[layer].narrow(2, 0, cache.Length + t);
+            v = cache.Values[layer].narrow(2, 0, cache.Length + t);
+        }
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, attendMask);
+        x = x + attn_proj.call(attended.transpose(1, 2).reshape(b, t, d));
+        x = x + mlp_proj.call(nn.functional.gelu(mlp_fc.call(ln_2.call(x))));
+        return x;
+    }
+}

@@ -1,0 +1,193 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy;
+
+/// <summary>PPO hyper-parameters (names as in CleanRL).</summary>
+public sealed record PpoOptions
+{
+    public double Gamma { get; init; } = 0.99;
+    public double GaeLambda { get; init; } = 0.95;
+    /// <summary>ε of the clipped surrogate (and of the value clipping).</summary>
+    public double ClipCoef { get; init; } = 0.2;
+    /// <summary>Clip the value loss around the old values.</summary>
+    public bool ClipVloss { get; init; } = true;
+    public double VfCoef { get; init; } = 0.5;
+    public double EntCoef { get; init; } = 0.01;
+    /// <summary>Coefficient of the KL penalty to the reference policy (0: off).</summary>
+    public double KlCoef { get; init; }
+    /// <summary>Reward subtracted per plan token (applied with <see cref="Ppo.ApplyPlanningCost"/> before GAE).</summary>
+    public double PlanningCostCoef { get; init; }
+    public int UpdateEpochs { get; init; } = 4;
+    public int MinibatchSize { get; init; } = 64;
+    public bool NormAdv { get; init; } = true;
+    /// <summary>Stop the epochs early when approx_kl exceeds this (null: never).</summary>
+    public double? TargetKl { get; init; }
+    /// <summary>Temperature the rollouts were sampled at (<see cref="DecodeOptions.LogProbTemperature"/>).</summary>
+    public double Temperature { get; init; } = 1.0;
+    public OptimizerOptions Optimizer { get; init; } = new(LearningRate: 1e-4, WeightDecay: 0.0);
+    /// <summary>Seed of the minibatch shuffling.</summary>
+    public int Seed { get; init; } = 1;
+
+    public PpoOptions Validate()
+    {
+        if (ClipCoef <= 0) throw new ArgumentException($"PpoOptions.ClipCoef must be positive, got {ClipCoef}.");
+        if (UpdateEpochs <= 0) throw new ArgumentException($"PpoOptions.UpdateEpochs must be positive, got {UpdateEpochs}.");
+        if (MinibatchSize <= 0) throw new ArgumentException($"PpoOptions.MinibatchSize must be positive, got {MinibatchSize}.");
+        if (VfCoef < 0 || EntCoef < 0 || KlCoef < 0 || PlanningCostCoef < 0)
+            throw new ArgumentException("PpoOptions: VfCoef, EntCoef, KlCoef and PlanningCostCoef must be >= 0.");
+        if (!(Temperature > 0)) throw new ArgumentException($"PpoOptions.Temperature must be positive, got {Temperature}.");
+        Optimizer.Validate();
+        return this;
+    }
+}
+
+/// <summary>
+/// One PPO batch of env steps: what the policy saw and generated, and the rollout-time log-prob
+/// (sum over generated tokens) and value, with advantages and returns from <see cref="Ppo.Gae"/>.
+/// </summary>
+public sealed record PpoBatch(
+    IReadOnlyList<int[]> Prompts,
+    IReadOnlyList<int[]> Outputs,
+    float[] OldLogProbs,
+    float[] OldValues,
+    float[] Advantages,
+    float[] Returns)
+{
+    public int Count => Prompts.Count;
+
+    public PpoBatch Validate()
+    {
+        int n = Prompts.Count;
+        if (n == 0) throw new ArgumentException("PpoBatch is empty.");
+        if (Outputs.Count != n || OldLogProbs.Length != n || OldValues.Length != n || Advantages.Length != n || Returns.Length != n)
+            throw new ArgumentException($"PpoBatch fields differ in length: prompts {n}, outputs {Outputs.Count}, logprobs {OldLogProbs.Length}, values {OldValues.Length}, advantages {Advantages.Length}, returns {Returns.Length}.");
+        return this;
+    }
+}
+
+/// <summary>Averages over the minibatches of one update (CleanRL's logged values).</summary>
+public sealed record PpoStats(
+    float PgLoss, float VLoss, float Entropy, float KlRef, float OldApproxKl, float ApproxKl,
+    float ClipFrac, double ExplainedVariance, int Epochs, int Minibatches, long Step);
+
+/// <summary>Minibatch epochs of PPO on a <see cref="PpoBatch"/>.</summary>
+public sealed class PpoTrainer : IDisposable
+{
+    public const string CheckpointKind = "ppo";
+    private readonly AdamW optimizer;
+    private readonly Random rng;
+
+    /// <param name="reference">The frozen reference (SFT) policy for the KL penalty; required when KlCoef &gt; 0.</param>
+    public PpoTrainer(PolicyModel model, OutputGrammar grammar, PpoOptions? options = null, PolicyModel? reference = null)
+    {
+        Model = model;
+        Grammar = grammar;
+        Options = (options ?? new PpoOptions()).Validate();
+        if (Options.KlCoef > 0 && reference is null)
+            throw new ArgumentException("PpoOptions.KlCoef > 0 needs a reference model.");
+        Reference = reference;
+        optimizer = Options.Optimizer.Create(model);
+        rng = new Random(Options.Seed);
+    }
+
+    public PolicyModel Model { get; }
+    public PolicyModel? Reference { get; }
+    public OutputGrammar Grammar { get; }
+    public PpoOptions Options { get; }
+    /// <summary>Optimizer steps taken.</summary>
+    public long Step { get; private set; }
+
+    public PpoStats Update(PpoBatch batch)
+    {
+        batch.Validate();
+        var o = Options;
+        int n = batch.Count;
+        var b_inds = Enumerable.Range(0, n).ToArray();
+        double pgSum = 0, vSum = 0, entSum = 0, klRefSum = 0, oldKlSum = 0, klSum = 0, clipSum = 0;
+        int minibatches = 0, epochs = 0;
+        float approx_kl = 0;
+        Model.train();
+        for (int epoch = 0; epoch < o.UpdateEpochs; epoch++)
+        {
+            epochs++;
+            rng.Shuffle(b_inds);
+            for (int start = 0; start < n; start += o.MinibatchSize)
+            {
+                var mb_inds = b_inds[start..Math.Min(n, start + o.MinibatchSize)];
+                using var scope = torch.NewDisposeScope();
+                var device = Model.Device;
+                var prompts = mb_inds.Select(i => batch.Prompts[i]).ToArray();
+                var outputs = mb_inds.Select(i => batch.Outputs[i]).ToArray();
+                var b_logprobs = torch.tensor(mb_inds.Select(i => batch.OldLogProbs[i]).ToArray(), device: device);
+                var b_values = torch.tensor(mb_inds.Select(i => batch.OldValues[i]).ToArray(), device: device);
+                var b_returns = torch.tensor(mb_inds.Select(i => batch.Returns[i]).ToArray(), device: device);
+                var mb_advantages = torch.tensor(mb_inds.Select(i => batch.Advantages[i]).ToArray(), device: device);
+
+                var scores = PolicyScorer.Score(Model, Grammar, prompts, outputs, o.Temperature);
+                var newlogprob = scores.SumLogProbs;
+                var entropy = scores.SumEntropy;
+                var newvalue = scores.Values;
+
+                if (o.NormAdv) mb_advantages = Ppo.NormalizeAdvantages(mb_advantages);
+                var surrogate = Ppo.ClippedSurrogate(newlogprob, b_logprobs, mb_advantages, o.ClipCoef);
+                var pg_loss = surrogate.Loss;
+                var v_loss = Ppo.ValueLoss(newvalue, b_values, b_returns, o.ClipVloss ? o.ClipCoef : null);
+                var entropy_loss = Ppo.EntropyBonus(entropy);
+                var loss = pg_loss - o.EntCoef * entropy_loss + o.VfCoef * v_loss;
+                float klRef = 0;
+                if (Reference is not null && o.KlCoef > 0)
+                {
+                    SequenceScores refScores;
+                    using (torch.no_grad())
+                    {
+                        Reference.eval();
+                        refScores = PolicyScorer.Score(Reference, Grammar, prompts, outputs, o.Temperature);
+                    }
+                    var kl_ref = Ppo.KlToReference(scores.TokenLogProbs, refScores.TokenLogProbs, scores.OutputMask);
+                    loss = loss + o.KlCoef * kl_ref;
+                    klRef = kl_ref.item<float>();
+                }
+
+                optimizer.zero_grad();
+                loss.backward();
+                torch.nn.utils.clip_grad_norm_(Model.parameters(), o.Optimizer.MaxGradNorm);
+                optimizer.step();
+                Step++;
+
+                approx_kl = surrogate.ApproxKl;
+                pgSum += pg_loss.item<float>();
+                vSum += v_loss.item<float>();
+                entSum += entropy_loss.item<float>();
+                klRefSum += klRef;
+                oldKlSum += surrogate.OldApproxKl;
+                klSum += surrogate.ApproxKl;
+                clipSum += surrogate.ClipFraction;
+                minibatches++;
+            }
+            if (o.TargetKl is double target && approx_kl > target) break;
+        }
+        double m = Math.Max(1, minibatches);
+        return new PpoStats((float)(pgSum / m), (float)(vSum / m), (float)(entSum / m), (float)(klRefSum / m),
+            (float)(oldKlSum / m), (float)(klSum / m), (float)(clipSum / m),
+            Ppo.ExplainedVariance(batch.OldValues, batch.Returns), epochs, minibatches, Step);
+    }
+
+    /// <summary>Writes weights, shape, step and AdamW state atomically.</summary>
+    public void SaveCheckpoint(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        PolicyCheckpoint.Save(path, Model, Step, CheckpointKind, optimizer, metadata);
+
+    /// <summary>Restores weights; AdamW state and the step counter too when the checkpoint was written by a PPO trainer.</summary>
+    public PolicyCheckpointInfo LoadCheckpoint(string path)
+    {
+        // Optimizer state and step only carry over from a checkpoint of the same kind (an SFT
+        // checkpoint starts PPO at step 0 with fresh AdamW moments).
+        var sameKind = PolicyCheckpoint.ReadInfo(path).Kind == CheckpointKind;
+        var info = PolicyCheckpoint.LoadInto(path, Model, sameKind ? optimizer : null);
+        Step = sameKind ? info.Step : 0;
+        return info;
+    }
+
+    public void Dispose() => optimizer.Dispose();
+}

@@ -1,0 +1,96 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy;
+
+/// <summary>AdamW settings shared by SFT and PPO.</summary>
+public sealed record OptimizerOptions(
+    double LearningRate = 3e-4,
+    double WeightDecay = 0.01,
+    double Beta1 = 0.9,
+    double Beta2 = 0.95,
+    double Eps = 1e-8,
+    double MaxGradNorm = 1.0)
+{
+    public OptimizerOptions Validate()
+    {
+        if (!(LearningRate > 0)) throw new ArgumentException($"OptimizerOptions.LearningRate must be positive, got {LearningRate}.");
+        if (WeightDecay < 0) throw new ArgumentException($"OptimizerOptions.WeightDecay must be >= 0, got {WeightDecay}.");
+        if (Beta1 is < 0 or >= 1) throw new ArgumentException($"OptimizerOptions.Beta1 must be in [0, 1), got {Beta1}.");
+        if (Beta2 is < 0 or >= 1) throw new ArgumentException($"OptimizerOptions.Beta2 must be in [0, 1), got {Beta2}.");
+        if (!(MaxGradNorm > 0)) throw new ArgumentException($"OptimizerOptions.MaxGradNorm must be positive, got {MaxGradNorm}.");
+        return this;
+    }
+
+    internal AdamW Create(PolicyModel model) =>
+        torch.optim.AdamW(model.parameters(), LearningRate, Beta1, Beta2, Eps, WeightDecay);
+}
+
+/// <summary>One SFT step's numbers.</summary>
+public sealed record SftStepStats(long Step, float Loss, double GradNorm, int OutputTokens);
+
+/// <summary>
+/// Supervised fine-tuning on teacher outputs: next-token cross-entropy on the output tokens only
+/// (prompt tokens are context, not targets), AdamW, global gradient-norm clipping, checkpoints that
+/// resume at the saved step.
+/// </summary>
+public sealed class SftTrainer : IDisposable
+{
+    public const string CheckpointKind = "sft";
+    private readonly AdamW optimizer;
+    private readonly int pad;
+
+    public SftTrainer(PolicyModel model, int padId, OptimizerOptions? options = null)
+    {
+        Model = model;
+        pad = padId;
+        Options = (options ?? new OptimizerOptions()).Validate();
+        optimizer = Options.Create(model);
+    }
+
+    public PolicyModel Model { get; }
+    public OptimizerOptions Options { get; }
+    /// <summary>Optimizer steps taken (restored by <see cref="LoadCheckpoint"/>).</summary>
+    public long Step { get; private set; }
+
+    /// <summary>One forward/backward/AdamW step on a batch of (prompt, teacher output) pairs.</summary>
+    public SftStepStats TrainStep(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        Model.train();
+        optimizer.zero_grad();
+        var loss = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs);
+        loss.backward();
+        double norm = torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
+        optimizer.step();
+        Step++;
+        return new SftStepStats(Step, loss.item<float>(), norm, outputs.Sum(o => o.Length));
+    }
+
+    /// <summary>The SFT loss on a batch without updating anything.</summary>
+    public float EvaluateLoss(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        Model.eval();
+        return PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs).item<float>();
+    }
+
+    /// <summary>Writes weights, shape, step and AdamW state atomically.</summary>
+    public void SaveCheckpoint(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        PolicyCheckpoint.Save(path, Model, Step, CheckpointKind, optimizer, metadata);
+
+    /// <summary>Restores weights, AdamW state and the step counter (from an SFT checkpoint); training continues from the saved step.</summary>
+    public PolicyCheckpointInfo LoadCheckpoint(string path)
+    {
+        // Optimizer state and step only carry over from a checkpoint of the same kind (an SFT
+        // checkpoint starts PPO at step 0 with fresh AdamW moments).
+        var sameKind = PolicyCheckpoint.ReadInfo(path).Kind == CheckpointKind;
+        var info = PolicyCheckpoint.LoadInto(path, Model, sameKind ? optimizer : null);
+        Step = sameKind ? info.Step : 0;
+        return info;
+    }
+
+    public void Dispose() => optimizer.Dispose();
+}

@@ -1,0 +1,55 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy;
+
+/// <summary>Loads the native TorchSharp backend once and picks the device.</summary>
+public static class TorchRuntime
+{
+    private static readonly Lazy<Exception?> LoadError = new(TryLoad);
+
+    /// <summary>CUDA when a GPU and the CUDA backend are present, else CPU.</summary>
+    public static Device DefaultDevice => CudaAvailable ? torch.CUDA : torch.CPU;
+
+    public static bool CudaAvailable
+    {
+        get
+        {
+            EnsureLoaded();
+            return torch.cuda.is_available();
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> with a hint when the native library cannot be
+    /// loaded (most often: a project that uses Rollouts.Policy without importing
+    /// build/TorchSharpNative.targets, so its copy of libLibTorchSharp.so still needs GLIBCXX_3.4.32).
+    /// </summary>
+    public static void EnsureLoaded()
+    {
+        if (LoadError.Value is { } e)
+            throw new InvalidOperationException(
+                "TorchSharp's native library could not be loaded. If the inner error mentions GLIBCXX_3.4.32, the project that " +
+                "runs this code must import build/TorchSharpNative.targets (it patches libLibTorchSharp.so in the build output); " +
+                "see src/Policy/README.md. Inner error: " + Innermost(e).Message, e);
+    }
+
+    private static Exception? TryLoad()
+    {
+        try
+        {
+            using var t = torch.zeros(1);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+}

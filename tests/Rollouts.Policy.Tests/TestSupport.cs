@@ -1,0 +1,40 @@
+using System.Reflection;
+using Rollouts.Policy;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Rollouts.Policy.Tests;
+
+/// <summary>A [Fact] that is skipped (not failed) when no CUDA device is available.</summary>
+public sealed class CudaFactAttribute : FactAttribute
+{
+    public CudaFactAttribute()
+    {
+        bool available;
+        try { available = TorchRuntime.CudaAvailable; }
+        catch (InvalidOperationException) { available = false; }
+        if (!available) Skip = "needs a CUDA device (TorchSharp CUDA backend and a GPU)";
+    }
+}
+
+/// <summary>A small vocabulary laid out like the real one: specials, plan words, actions, observation words.</summary>
+public static class TestVocab
+{
+    public const int Pad = 0, Bos = 1, Obs = 2, ObsEnd = 3, Plan = 4, PlanEnd = 5, Act = 6, Eos = 7, Sep = 8;
+    public static readonly int[] PlanWords = [9, 10, 11, 12];
+    public static readonly int[] Actions = [13, 14, 15];
+    public const int VocabSize = 24; // 16..23: observation words
+
+    public static TokenSpec Spec => new(VocabSize, Pad, Plan, PlanEnd, Act, Eos, Sep, Actions, PlanWords);
+
+    public static OutputGrammar Grammar(int maxPlanTokens = 4, bool endWithEos = false) => new(Spec, maxPlanTokens, endWithEos);
+
+    public static PolicyModel TinyModel(long seed = 1, bool tied = true) =>
+        new(PolicyConfig.Tiny(VocabSize) with { TieEmbeddings = tied }, TorchSharp.torch.CPU, seed);
+
+    public static int[] Prompt(params int[] words) => [Bos, Obs, .. words, ObsEnd];
+
+    public static string NuGetPackageRoot =>
+        typeof(TestVocab).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .First(a => a.Key == "NuGetPackageRoot").Value ?? "";
+}
