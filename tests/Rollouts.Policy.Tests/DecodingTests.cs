@@ -1,0 +1,213 @@
+using TorchSharp;
+using static Rollouts.Policy.Tests.TestVocab;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy.Tests;
+
+public class DecodingTests
+{
+    private static readonly int[][] Prompts =
+    [
+        Prompt(16, 17, 18, 19, 20),
+        Prompt(21),
+        Prompt(22, 23, 16, 17, 18, 19, 20, 21, 22, 23),
+        Prompt(17, 17),
+    ];
+
+    [Fact]
+    public void GeneratedOutputsFollowTheGrammar()
+    {
+        using var model = TinyModel();
+        var g = Grammar(maxPlanTokens: 4);
+        using var gen = new Generator(7, CPU);
+        var many = Enumerable.Range(0, 16).SelectMany(_ => Prompts).ToArray();
+        var results = PolicyDecoder.Generate(model, g, many, new DecodeOptions(Temperature: 2.0), gen);
+        Assert.Equal(many.Length, results.Length);
+        foreach (var r in results)
+        {
+            g.StatesFor(r.Output); // throws when the grammar is broken
+            Assert.Contains(r.Action, Actions);
+            Assert.Equal(g.CountPlanTokens(r.Output), r.PlanTokens);
+            Assert.True(r.LogProb <= 0 && float.IsFinite(r.LogProb));
+            Assert.True(float.IsFinite(r.Value));
+        }
+        // An untrained model at temperature 2 both plans and acts directly somewhere in 64 samples.
+        Assert.Contains(results, r => r.Planned);
+        Assert.Contains(results, r => !r.Planned);
+    }
+
+    [Fact]
+    public void EosIsAppendedWhenTheGrammarAsksForIt()
+    {
+        using var model = TinyModel();
+        var g = Grammar(maxPlanTokens: 2, endWithEos: true);
+        foreach (var r in PolicyDecoder.Generate(model, g, Prompts, new DecodeOptions(Greedy: true)))
+        {
+            Assert.Equal(Eos, r.Output[^1]);
+            Assert.Contains(r.Action, Actions);
+            g.StatesFor(r.Output);
+        }
+    }
+
+    [Theory]
+    [InlineData(true, 1.0)]
+    [InlineData(false, 1.0)]
+    [InlineData(false, 0.7)]
+    public void KvCacheDecodingAgreesWithFullRecomputation(bool greedy, double temperature)
+    {
+        using var model = TinyModel(seed: 3);
+        var g = Grammar(maxPlanTokens: 4, endWithEos: true);
+        var options = new DecodeOptions(temperature, greedy);
+        using var gen = new Generator(11, CPU);
+        var many = Enumerable.Range(0, 4).SelectMany(_ => Prompts).ToArray();
+        var results = PolicyDecoder.Generate(model, g, many, options, gen);
+        using var scores = PolicyScorer.Score(model, g, many, results.Select(r => r.Output).ToArray(), options.LogProbTemperature);
+        var sum = scores.SumLogProbs.data<float>().ToArray();
+        var values = scores.Values.data<float>().ToArray();
+        for (int b = 0; b < many.Length; b++)
+        {
+            Assert.Equal(results[b].LogProb, sum[b], 3e-4f);
+            Assert.Equal(results[b].Value, values[b], 3e-4f);
+        }
+    }
+
+    [Fact]
+    public void GreedyDecodingDoesNotDependOnTheRestOfTheBatch()
+    {
+        using var model = TinyModel(seed: 5);
+        var g = Grammar();
+        var batch = PolicyDecoder.Generate(model, g, Prompts, new DecodeOptions(Greedy: true));
+        for (int b = 0; b < Prompts.Length; b++)
+        {
+            var alone = PolicyDecoder.Generate(model, g, [Prompts[b]], new DecodeOptions(Greedy: true))[0];
+            Assert.Equal(alone.Output, batch[b].Output);
+            Assert.Equal(alone.LogProb, batch[b].LogProb, 1e-4f);
+            Assert.Equal(alone.Value, batch[b].Value, 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void SeededSamplingIsReproducible()
+    {
+        using var model = TinyModel();
+        var g = Grammar();
+        GenerationResult[] Run(ulong seed)
+        {
+            using var gen = new Generator(seed, CPU);
+            return PolicyDecoder.Generate(model, g, Prompts, new DecodeOptions(Temperature: 1.5), gen);
+        }
+        var a = Run(3);
+        var b = Run(3);
+        Assert.Equal(a.Select(r => string.Join(",", r.Output)), b.Select(r => string.Join(",", r.Output)));
+    }
+
+    [Fact]
+    public void RejectsPromptsThatDoNotFit()
+    {
+        using var model = TinyModel();
+        var g = Grammar();
+        var tooLong = Enumerable.Repeat(16, model.Config.MaxContext).ToArray();
+        Assert.Contains("exceeds MaxContext", Assert.Throws<ArgumentException>(() => PolicyDecoder.Generate(model, g, [tooLong])).Message);
+        Assert.Contains("outside the vocabulary", Assert.Throws<ArgumentException>(() => PolicyDecoder.Generate(model, g, [new[] { 1, 99 }])).Message);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => PolicyDecoder.Generate(model, g, [Array.Empty<int>()])).Message);
+    }
+
+    /// <summary>
+    /// Log-probs of output tokens against a hand computation: run the model over prompt+output,
+    /// take the logits that predict each output token, mask them to the grammar's allowed set and
+    /// log-softmax in double precision. Prompt tokens are never scored.
+    /// </summary>
+    [Fact]
+    public void ScoresMatchManualMaskedLogSoftmaxAndSkipThePrompt()
+    {
+        using var model = TinyModel(seed: 9);
+        var g = Grammar(maxPlanTokens: 3);
+        int[] promptA = Prompt(16, 17, 18), outputA = [Plan, 9, Sep, PlanEnd, Act, 14];
+        int[] promptB = Prompt(20, 21, 22, 23, 16, 17), outputB = [Act, 13];
+        using var scores = PolicyScorer.Score(model, g, [promptA, promptB], [outputA, outputB], temperature: 0.5);
+        Assert.Equal(new long[] { 2, outputA.Length }, scores.TokenLogProbs.shape);
+        var tokenLp = scores.TokenLogProbs.data<float>().ToArray();
+        var mask = scores.OutputMask.data<float>().ToArray();
+
+        foreach (var (row, prompt, output) in new[] { (0, promptA, outputA), (1, promptB, outputB) })
+        {
+            var manual = ManualLogProbs(model, g, prompt, output, temperature: 0.5);
+            for (int j = 0; j < outputA.Length; j++)
+            {
+                float got = tokenLp[row * outputA.Length + j];
+                if (j < output.Length)
+                {
+                    Assert.Equal(1f, mask[row * outputA.Length + j]);
+                    Assert.Equal(manual[j], got, 1e-4);
+                }
+                else
+                {
+                    Assert.Equal(0f, mask[row * outputA.Length + j]);
+                    Assert.Equal(0f, got);
+                }
+            }
+            Assert.Equal(manual.Sum(), scores.SumLogProbs.data<float>()[row], 1e-4);
+        }
+        // Forced tokens (</plan> after 3 plan tokens is not forced here, but <act> after </plan> is) have log-prob 0.
+        Assert.Equal(0f, tokenLp[4]);
+    }
+
+    private static double[] ManualLogProbs(PolicyModel model, OutputGrammar g, int[] prompt, int[] output, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var seq = prompt.Concat(output).Select(t => (long)t).ToArray();
+        var ids = tensor(seq, new long[] { 1, seq.Length });
+        var pos = arange(seq.Length, dtype: ScalarType.Int64).unsqueeze(0);
+        var causal = ones(seq.Length, seq.Length, dtype: ScalarType.Bool).tril();
+        var logits = model.Logits(model.Hidden(ids, pos, causal)).squeeze(0); // [L, V]
+        var states = g.StatesFor(output);
+        var result = new double[output.Length];
+        for (int j = 0; j < output.Length; j++)
+        {
+            var row = logits[prompt.Length - 1 + j].data<float>().ToArray().Select(x => x / temperature).ToArray();
+            var allowed = g.Allowed[(int)states[j]];
+            double max = row.Where((_, t) => allowed[t]).Max();
+            double lse = max + Math.Log(row.Where((_, t) => allowed[t]).Sum(x => Math.Exp(x - max)));
+            result[j] = row[output[j]] - lse;
+        }
+        return result;
+    }
+
+    [Fact]
+    public void EntropyIsOverTheAllowedTokensOnly()
+    {
+        using var model = TinyModel(seed: 2);
+        var g = Grammar();
+        using var scores = PolicyScorer.Score(model, g, [Prompt(16)], [new[] { Plan, 9, PlanEnd, Act, 13 }]);
+        var ent = scores.TokenEntropy.data<float>().ToArray();
+        Assert.InRange(ent[0], 0, Math.Log(2) + 1e-5);          // <plan> or <act>
+        Assert.InRange(ent[1], 0, Math.Log(6) + 1e-5);          // 4 words, ';', </plan>
+        Assert.Equal(0f, ent[3], 1e-6);                         // <act> forced
+        Assert.InRange(ent[4], 0, Math.Log(3) + 1e-5);          // 3 actions
+        Assert.Equal(ent.Sum(), scores.SumEntropy.item<float>(), 1e-5);
+    }
+
+    [Fact]
+    public void ScoringRejectsOutputsOutsideTheGrammar()
+    {
+        using var model = TinyModel();
+        var e = Assert.Throws<ArgumentException>(() => PolicyScorer.Score(model, Grammar(), [Prompt(16), Prompt(17)], [new[] { Act, 13 }, new[] { Act, Plan }]));
+        Assert.Contains("output 1", e.Message);
+    }
+
+    [CudaFact]
+    public void CudaDecodingMatchesCpu()
+    {
+        using var cpu = TinyModel(seed: 4);
+        using var gpu = new PolicyModel(cpu.Config, CUDA, seed: 4);
+        var g = Grammar();
+        var a = PolicyDecoder.Generate(cpu, g, Prompts, new DecodeOptions(Greedy: true));
+        var b = PolicyDecoder.Generate(gpu, g, Prompts, new DecodeOptions(Greedy: true));
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.Equal(a[i].Output, b[i].Output);
+            Assert.Equal(a[i].LogProb, b[i].LogProb, 1e-3f);
+        }
+    }
+}
