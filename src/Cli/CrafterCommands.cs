@@ -10,6 +10,7 @@ internal static class CrafterCommands
     {
         var crafter = new Command("crafter", "Tools for the C# Crafter port.");
         crafter.Subcommands.Add(Verify());
+        crafter.Subcommands.Add(RenderCommand.Create());
         return crafter;
     }
 
