@@ -20,6 +20,9 @@ public sealed class CudaFactAttribute : FactAttribute
 /// <summary>A small vocabulary laid out like the real one: specials, plan words, actions, observation words.</summary>
 public static class TestVocab
 {
+    // Tiny models: one libtorch thread is far faster than several competing for two cores.
+    static TestVocab() => TorchRuntime.SetCpuThreads(1);
+
     public const int Pad = 0, Bos = 1, Obs = 2, ObsEnd = 3, Plan = 4, PlanEnd = 5, Act = 6, Eos = 7, Sep = 8;
     public static readonly int[] PlanWords = [9, 10, 11, 12];
     public static readonly int[] Actions = [13, 14, 15];
