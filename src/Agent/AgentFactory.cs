@@ -1,0 +1,93 @@
+using Rollouts.Agent.Teaching;
+
+namespace Rollouts.Agent;
+
+/// <summary>A bad <c>--agent</c>/<c>--plan</c>: the message says what is wrong.</summary>
+public sealed class AgentSpecException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>What the user asked for: <c>teacher</c>, <c>plan</c> (with a plan text), or <c>KIND:ARGUMENT</c> such as
+/// <c>checkpoint:PATH</c>.</summary>
+public sealed record AgentSpec(string Kind, string? Argument, string? PlanText, string Schedule);
+
+/// <summary>
+/// Resolves <c>--agent</c> values to agents. <c>teacher</c> and <c>plan</c> are built in; other kinds (the TorchSharp
+/// policy's <c>checkpoint:PATH</c>) are registered by the projects that provide them with <see cref="Register"/>.
+/// A creator gets the spec and returns a function from the episode's env seed to a fresh agent; it should check its
+/// inputs (e.g. that the checkpoint file exists) eagerly and throw <see cref="AgentSpecException"/>.
+/// </summary>
+public static class AgentFactory
+{
+    private static readonly Dictionary<string, Func<AgentSpec, Func<long, IAgent>>> Creators = new(StringComparer.Ordinal);
+    private static readonly Lock Gate = new();
+
+    public const string Checkpoint = "checkpoint";
+
+    public static IReadOnlyList<string> BuiltInKinds { get; } = ["teacher", "plan"];
+
+    /// <summary>Registers (or replaces) the creator of an agent kind.</summary>
+    public static void Register(string kind, Func<AgentSpec, Func<long, IAgent>> creator)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        ArgumentNullException.ThrowIfNull(creator);
+        if (BuiltInKinds.Contains(kind)) throw new ArgumentException($"'{kind}' is built in.", nameof(kind));
+        lock (Gate) Creators[kind] = creator;
+    }
+
+    public static bool IsRegistered(string kind)
+    {
+        lock (Gate) return Creators.ContainsKey(kind);
+    }
+
+    /// <summary>
+    /// Parses <paramref name="agent"/> and returns a creator of one agent per episode (argument: the env seed).
+    /// <paramref name="schedule"/> is the teacher's planning schedule name (<c>every</c>, <c>every-K</c>, <c>event</c>,
+    /// <c>never</c>, or <c>mixed</c>: one drawn per episode).
+    /// </summary>
+    public static Func<long, IAgent> Resolve(string agent, string? planText = null, string schedule = "event")
+    {
+        if (string.IsNullOrWhiteSpace(agent)) throw new AgentSpecException("--agent is empty. Use teacher, plan (with --plan \"...\") or checkpoint:PATH.");
+        string text = agent.Trim();
+        int colon = text.IndexOf(':');
+        string kind = colon < 0 ? text : text[..colon];
+        string? argument = colon < 0 ? null : text[(colon + 1)..];
+        var spec = new AgentSpec(kind, argument, planText, schedule);
+
+        if (kind != "plan" && planText is not null && kind != Checkpoint)
+            throw new AgentSpecException($"--plan is only for --agent plan (got --agent {text}).");
+        switch (kind)
+        {
+            case "teacher":
+            {
+                if (argument is not null) throw new AgentSpecException($"--agent teacher takes no argument (got '{text}').");
+                var fixedSchedule = ParseSchedule(schedule);
+                return envSeed => new Teacher(new TeacherOptions { Schedule = fixedSchedule ?? PlanningSchedule.ForEpisode(envSeed) });
+            }
+            case "plan":
+            {
+                string? source = planText ?? argument;
+                if (string.IsNullOrWhiteSpace(source)) throw new AgentSpecException("--agent plan needs --plan \"subgoal, subgoal, ...\".");
+                IReadOnlyList<Subgoal> plan;
+                try { plan = PlanParser.Parse(source); }
+                catch (PlanParseException e) { throw new AgentSpecException(e.Message, e); }
+                return _ => new FixedPlanAgent(plan);
+            }
+        }
+        Func<AgentSpec, Func<long, IAgent>>? creator;
+        lock (Gate) Creators.TryGetValue(kind, out creator);
+        if (creator is not null) return creator(spec);
+        if (kind == Checkpoint)
+            throw new AgentSpecException(
+                $"checkpoint agents need the policy project: nothing has registered the '{Checkpoint}' agent kind (agent '{text}').");
+        string known;
+        lock (Gate) known = string.Join(", ", BuiltInKinds.Concat(Creators.Keys).Append("checkpoint:PATH").Distinct());
+        throw new AgentSpecException($"Unknown agent kind '{kind}'. Known kinds: {known}.");
+    }
+
+    /// <summary>The schedule named, or null for <c>mixed</c> (one per episode).</summary>
+    public static PlanningSchedule? ParseSchedule(string schedule)
+    {
+        if (string.Equals(schedule?.Trim(), "mixed", StringComparison.OrdinalIgnoreCase)) return null;
+        try { return PlanningSchedule.Parse(schedule ?? ""); }
+        catch (ArgumentException e) { throw new AgentSpecException(e.Message + " (or mixed)", e); }
+    }
+}

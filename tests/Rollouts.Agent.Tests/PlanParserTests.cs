@@ -1,0 +1,67 @@
+using Rollouts.Agent;
+
+namespace Rollouts.Agent.Tests;
+
+public class PlanParserTests
+{
+    [Fact]
+    public void Parses_commas_semicolons_and_then_in_any_case()
+    {
+        var plan = PlanParser.Parse("Collect Wood,  place table; make wood pickaxe THEN   defeat zombie\nwake up");
+        Assert.Equal([Subgoal.CollectWood, Subgoal.PlaceTable, Subgoal.MakeWoodPickaxe, Subgoal.DefeatZombie, Subgoal.WakeUp], plan);
+    }
+
+    [Fact]
+    public void Survival_goals_parse()
+    {
+        var plan = PlanParser.Parse("drink water, find cow, sleep, avoid zombie, explore");
+        Assert.Equal([Subgoal.DrinkWater, Subgoal.FindCow, Subgoal.Sleep, Subgoal.AvoidZombie, Subgoal.Explore], plan);
+    }
+
+    [Fact]
+    public void Unknown_subgoal_names_the_phrase_its_position_and_the_allowed_list()
+    {
+        var e = Assert.Throws<PlanParseException>(() => PlanParser.Parse("collect wood, build rocket, place table"));
+        Assert.Contains("'build rocket'", e.Message);
+        Assert.Contains("position 2", e.Message);
+        foreach (string phrase in Subgoals.Phrases) Assert.Contains(phrase, e.Message);
+    }
+
+    [Fact]
+    public void Empty_plan_is_an_error()
+    {
+        Assert.Throws<PlanParseException>(() => PlanParser.Parse(" , ;"));
+    }
+
+    [Fact]
+    public void Plans_tokenize_with_separators_and_back()
+    {
+        var plan = PlanParser.Parse("collect wood, place table, make wood pickaxe");
+        int[] ids = Subgoals.PlanTokens(plan);
+        Assert.Equal("<plan> collect wood ; place table ; make wood pickaxe </plan>", Vocabulary.Decode(ids));
+        Assert.Equal(plan, Subgoals.FromPlanTokens(ids));
+    }
+
+    [Fact]
+    public void The_first_22_subgoals_are_the_achievements()
+    {
+        for (int a = 0; a < Rollouts.Crafter.CrafterNames.AchievementCount; a++)
+            Assert.Equal(Rollouts.Crafter.CrafterNames.Achievements[a].Replace('_', ' '), ((Subgoal)a).Phrase());
+        Assert.Equal(Subgoals.Count, Enum.GetValues<Subgoal>().Length);
+        Assert.Equal(Subgoals.Count, Subgoals.Phrases.Count);
+    }
+
+    [Fact]
+    public void Decisions_parse_back_from_output_tokens()
+    {
+        var d = AgentDecision.WithPlan(Rollouts.Crafter.CrafterAction.Do, [Subgoal.CollectWood, Subgoal.PlaceTable]);
+        Assert.Equal("<plan> collect wood ; place table </plan> <act> do", Vocabulary.Decode(d.OutputTokens));
+        Assert.Equal(7, d.PlanTokenCount);
+        var back = AgentDecision.FromOutputTokens(d.OutputTokens);
+        Assert.Equal(d.Action, back.Action);
+        Assert.Equal(d.Plan, back.Plan);
+        var act = AgentDecision.FromOutputTokens(Vocabulary.Encode("<act> noop"));
+        Assert.Null(act.Plan);
+        Assert.Equal(0, act.PlanTokenCount);
+    }
+}
