@@ -3,4 +3,6 @@ using Rollouts.Cli;
 
 var root = new RootCommand("Rollouts: agents that learn when to plan, on Crafter, with many rollouts in parallel.");
 root.Subcommands.Add(CrafterCommands.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(TeacherCommands.Create());
 return root.Parse(args).Invoke();
