@@ -15,7 +15,9 @@ public sealed class CrafterRenderer
     // Colours and strengths from engine.LocalView._light / _sleep.
     private static readonly byte[] NightTint = [0, 16, 64];
     private static readonly byte[] SleepTint = [0, 0, 16];
-    private const float NightSaturation = 0.4f;
+
+    // Blend(grey, value, 0.4f) of ImageEnhance.Color(...).enhance(0.4), indexed [grey << 8 | value].
+    private static readonly byte[] Saturate04 = BuildSaturationTable(0.4f);
 
     // numpy's (x / 255) in float32 for every byte value; _draw_alpha divides the canvas this way.
     private static readonly float[] ByteOver255 = BuildByteOver255();
@@ -27,6 +29,7 @@ public sealed class CrafterRenderer
     private readonly int _localW, _localH;         // local view canvas in pixels
     private readonly int _borderX, _borderY;       // where the view sits in the image
     private readonly byte[] _local;                // local view canvas, row-major RGB
+    private readonly byte[] _night;                // the canvas with night noise, row-major RGB
     private readonly double[] _vignette;           // LocalView._vignette, indexed y * localW + x
     private readonly Texture[] _cellTextures;      // by asset index, resized to one cell
     private readonly Dictionary<string, int> _assetIndex;
@@ -55,6 +58,7 @@ public sealed class CrafterRenderer
         _borderX = (_width - _unitX * viewX) / 2;
         _borderY = (_height - _unitY * viewY) / 2;
         _local = new byte[_localW * _localH * 3];
+        _night = new byte[_local.Length];
         _vignette = BuildVignette(_localW, _localH);
 
         var originals = TextureAssets.Originals;
@@ -148,61 +152,70 @@ public sealed class CrafterRenderer
 
     /// <summary>
     /// LocalView._light (and _sleep) per pixel, in numpy's float64 order, then the uint8 truncation of the
-    /// final assignment into the image. Pixels are visited x-major because the noise array
-    /// <c>uniform(32, 127, (W, H))</c> is filled in C order with x as the outer axis.
+    /// final assignment into the image.
     /// </summary>
     private void LightLocalView(World world, bool sleeping, Span<byte> rgb)
     {
         double daylight = world.Daylight;
-        bool night = daylight < 0.5;
-        double amount = 2 * (0.5 - daylight);
         double dark = 1 - daylight;
-        var random = world.Random;
-        Span<byte> n = stackalloc byte[3];
+        byte[] night = _local;
+        if (daylight < 0.5)
+        {
+            AddNoise(world.Random, 2 * (0.5 - daylight));
+            night = _night;
+        }
+
+        var saturate = Saturate04;
+        int rowBytes = _localW * 3;
+        for (int y = 0; y < _localH; y++)
+        {
+            var canvas = _local.AsSpan(y * rowBytes, rowBytes);
+            var n = night.AsSpan(y * rowBytes, rowBytes);
+            var dst = rgb.Slice(((_borderY + y) * _width + _borderX) * 3, rowBytes);
+            for (int i = 0; i < rowBytes; i += 3)
+            {
+                // ImageEnhance.Color(night).enhance(0.4) = blend(grey, night, 0.4f); then the tint towards
+                // (0, 16, 64) by half, and daylight * canvas + (1 - daylight) * night.
+                int grey = PillowOps.Luma(n[i], n[i + 1], n[i + 2]) << 8;
+                double r = daylight * canvas[i] + dark * (0.5 * saturate[grey | n[i]] + 0.5 * NightTint[0]);
+                double g = daylight * canvas[i + 1] + dark * (0.5 * saturate[grey | n[i + 1]] + 0.5 * NightTint[1]);
+                double b = daylight * canvas[i + 2] + dark * (0.5 * saturate[grey | n[i + 2]] + 0.5 * NightTint[2]);
+                if (!sleeping)
+                {
+                    dst[i] = PillowOps.ToByte(r);
+                    dst[i + 1] = PillowOps.ToByte(g);
+                    dst[i + 2] = PillowOps.ToByte(b);
+                }
+                else
+                {
+                    // _sleep: truncate, enhance(0.0) (= the grey image), tint towards (0, 0, 16) by half.
+                    double sleepGrey = PillowOps.Luma(PillowOps.ToByte(r), PillowOps.ToByte(g), PillowOps.ToByte(b));
+                    dst[i] = PillowOps.ToByte(0.5 * sleepGrey + 0.5 * SleepTint[0]);
+                    dst[i + 1] = PillowOps.ToByte(0.5 * sleepGrey + 0.5 * SleepTint[1]);
+                    dst[i + 2] = PillowOps.ToByte(0.5 * sleepGrey + 0.5 * SleepTint[2]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// LocalView._noise into <see cref="_night"/>: <c>(1 - mask) * canvas + mask * noise</c> truncated by
+    /// <c>night.astype(uint8)</c>. Pixels are visited x-major because <c>uniform(32, 127, (W, H))</c> fills its
+    /// array in C order with x as the outer axis.
+    /// </summary>
+    private void AddNoise(NumpyRandomState random, double amount)
+    {
         for (int x = 0; x < _localW; x++)
         {
             for (int y = 0; y < _localH; y++)
             {
-                int src = (y * _localW + x) * 3;
-                if (night)
-                {
-                    // _noise: (1 - mask) * canvas + mask * noise, truncated by night.astype(uint8).
-                    double noise = random.Uniform(32, 127);
-                    double mask = amount * _vignette[y * _localW + x];
-                    double keep = 1 - mask;
-                    for (int c = 0; c < 3; c++) n[c] = PillowOps.ToByte(keep * _local[src + c] + mask * noise);
-                }
-                else
-                {
-                    n[0] = _local[src];
-                    n[1] = _local[src + 1];
-                    n[2] = _local[src + 2];
-                }
-
-                // ImageEnhance.Color(...).enhance(0.4) = blend(grey, night, 0.4f).
-                byte grey = PillowOps.Luma(n[0], n[1], n[2]);
-                int dst = ((_borderY + y) * _width + _borderX + x) * 3;
-                if (!sleeping)
-                {
-                    for (int c = 0; c < 3; c++)
-                    {
-                        double tinted = 0.5 * PillowOps.Blend(grey, n[c], NightSaturation) + 0.5 * NightTint[c];
-                        rgb[dst + c] = PillowOps.ToByte(daylight * _local[src + c] + dark * tinted);
-                    }
-                }
-                else
-                {
-                    // _sleep: truncate, enhance(0.0) (= the grey image), tint towards (0, 0, 16).
-                    for (int c = 0; c < 3; c++)
-                    {
-                        double tinted = 0.5 * PillowOps.Blend(grey, n[c], NightSaturation) + 0.5 * NightTint[c];
-                        n[c] = PillowOps.ToByte(daylight * _local[src + c] + dark * tinted);
-                    }
-
-                    byte sleepGrey = PillowOps.Luma(n[0], n[1], n[2]);
-                    for (int c = 0; c < 3; c++)
-                        rgb[dst + c] = PillowOps.ToByte(0.5 * sleepGrey + 0.5 * SleepTint[c]);
-                }
+                double noise = random.Uniform(32, 127);
+                double mask = amount * _vignette[y * _localW + x];
+                double keep = 1 - mask;
+                int i = (y * _localW + x) * 3;
+                _night[i] = PillowOps.ToByte(keep * _local[i] + mask * noise);
+                _night[i + 1] = PillowOps.ToByte(keep * _local[i + 1] + mask * noise);
+                _night[i + 2] = PillowOps.ToByte(keep * _local[i + 2] + mask * noise);
             }
         }
     }
@@ -248,6 +261,15 @@ public sealed class CrafterRenderer
             for (int x = 0; x < width; x++)
                 vignette[y * width + x] = 1 - Math.Exp(-0.5 * (xs[x] * xs[x] + ys[y] * ys[y]) / (0.5 * 0.5));
         return vignette;
+    }
+
+    private static byte[] BuildSaturationTable(float factor)
+    {
+        var table = new byte[256 * 256];
+        for (int grey = 0; grey < 256; grey++)
+            for (int value = 0; value < 256; value++)
+                table[grey << 8 | value] = PillowOps.Blend((byte)grey, (byte)value, factor);
+        return table;
     }
 
     private static float[] BuildByteOver255()
