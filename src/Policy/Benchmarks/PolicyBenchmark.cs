@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rollouts.Policy.Benchmarks;
+
+/// <summary>What to measure.</summary>
+/// <param name="Config">Model shape; <see cref="PolicyConfig.Default"/> when null.</param>
+/// <param name="Batch">Prompts per generation call.</param>
+/// <param name="PromptLength">Tokens per prompt (an observation + context is about this long).</param>
+/// <param name="MaxPlanTokens">Plan length limit of the grammar.</param>
+/// <param name="TrainBatch">Sequences per training step.</param>
+/// <param name="Seconds">Time per measurement (after one warm-up round).</param>
+/// <param name="MatmulSize">N of the N×N·N×N float32 matmul that measures the device's peak.</param>
+/// <param name="Threads">libtorch intra-op threads (null: leave as is).</param>
+/// <param name="Device">Where to run; <see cref="TorchRuntime.DefaultDevice"/> when null.</param>
+public sealed record PolicyBenchmarkOptions(
+    PolicyConfig? Config = null,
+    int Batch = 64,
+    int PromptLength = 128,
+    int MaxPlanTokens = 16,
+    int TrainBatch = 32,
+    double Seconds = 3,
+    int MatmulSize = 1024,
+    int? Threads = null,
+    Device? Device = null);
+
+/// <summary>
+/// Throughput of the policy model: batched KV-cache generation (inference), SFT steps (training),
+/// and the device's float32 matmul rate as the yardstick for efficiency. Returns key=value lines.
+/// </summary>
+public static class PolicyBenchmark
+{
+    public static IReadOnlyList<string> Run(PolicyBenchmarkOptions? options = null)
+    {
+        options ??= new PolicyBenchmarkOptions();
+        if (options.Threads is int threads) TorchRuntime.SetCpuThreads(threads);
+        var device = options.Device ?? TorchRuntime.DefaultDevice;
+        var config = (options.Config ?? PolicyConfig.Default).Validate();
+        var lines = new List<string>();
+        void Emit(string key, object value) =>
+            lines.Add(key + "=" + (value is double d ? d.ToString("G6", CultureInfo.InvariantCulture) : Convert.ToString(value, CultureInfo.InvariantCulture)));
+
+        // A synthetic vocabulary of the configured size: 9 specials, 17 actions, 40 plan words, the rest observation words.
+        int vocab = config.VocabSize;
+        if (vocab < 80) throw new ArgumentException($"the benchmark needs a vocabulary of at least 80 tokens, got {vocab}.");
+        var spec = new TokenSpec(vocab, Pad: 0, Plan: 4, PlanEnd: 5, Act: 6, Eos: 7, Separator: 8,
+            ActionIds: Enumerable.Range(9, 17).ToArray(), PlanWordIds: Enumerable.Range(26, 40).ToArray());
+        var grammar = new OutputGrammar(spec, options.MaxPlanTokens);
+        if (options.PromptLength + grammar.MaxOutputTokens > config.MaxContext)
+            throw new ArgumentException($"PromptLength {options.PromptLength} + {grammar.MaxOutputTokens} output tokens exceeds MaxContext {config.MaxContext}.");
+        var rng = new Random(1);
+        int[] RandomPrompt() => Enumerable.Range(0, options.PromptLength).Select(_ => rng.Next(66, vocab)).ToArray();
+
+        Emit("device", device.type.ToString().ToLowerInvariant());
+        Emit("torch_threads", torch.get_num_threads());
+        Emit("d_model", config.DModel);
+        Emit("layers", config.Layers);
+        Emit("heads", config.Heads);
+        Emit("d_ff", config.DFf);
+        Emit("max_context", config.MaxContext);
+        Emit("vocab", vocab);
+        Emit("parameters", config.ParameterCount);
+
+        // 1. Matmul rate.
+        double matmulGflops = MeasureMatmul(options.MatmulSize, device, options.Seconds);
+        Emit("matmul_n", options.MatmulSize);
+        Emit("matmul_gflops", matmulGflops);
+
+        using var model = new PolicyModel(config, device);
+
+        // 2. Inference: batched generation with the KV cache (sampling at temperature 1).
+        {
+            var prompts = Enumerable.Range(0, options.Batch).Select(_ => RandomPrompt()).ToArray();
+            using var gen = new Generator(1, device);
+            PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen); // warm-up
+            long calls = 0, generated = 0;
+            double flops = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < options.Seconds || calls == 0)
+            {
+                var results = PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen);
+                calls++;
+                foreach (var r in results)
+                {
+                    generated += r.Output.Length;
+                    flops += PrefillFlops(config, options.PromptLength);
+                    for (int k = 0; k < r.Output.Length; k++)
+                        flops += config.ForwardFlopsPerToken(options.PromptLength + k + 1);
+                }
+            }
+            double secs = sw.Elapsed.TotalSeconds;
+            long promptTokens = calls * options.Batch * options.PromptLength;
+            Emit("infer_batch", options.Batch);
+            Emit("infer_prompt_tokens", options.PromptLength);
+            Emit("infer_decisions_per_s", calls * options.Batch / secs);
+            Emit("infer_generated_tokens_per_s", generated / secs);
+            Emit("infer_mean_output_tokens", (double)generated / (calls * options.Batch));
+            Emit("infer_total_tokens_per_s", (generated + promptTokens) / secs);
+            Emit("infer_model_flops_per_generated_token", config.ForwardFlopsPerToken(options.PromptLength + 4));
+            Emit("infer_achieved_gflops", flops / secs / 1e9);
+            Emit("infer_efficiency", flops / secs / 1e9 / matmulGflops);
+        }
+
+        // 3. Training: SFT steps (forward + backward + AdamW) on prompt + output sequences.
+        {
+            int[] output = [spec.Plan, 26, 27, spec.Separator, 28, 29, spec.PlanEnd, spec.Act, 9];
+            var prompts = Enumerable.Range(0, options.TrainBatch).Select(_ => RandomPrompt()).ToArray();
+            var outputs = Enumerable.Range(0, options.TrainBatch).Select(_ => output).ToArray();
+            using var trainer = new SftTrainer(model, spec.Pad);
+            trainer.TrainStep(prompts, outputs); // warm-up
+            long steps = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < options.Seconds || steps == 0)
+            {
+                trainer.TrainStep(prompts, outputs);
+                steps++;
+            }
+            double secs = sw.Elapsed.TotalSeconds;
+            int seqLen = options.PromptLength + output.Length - 1; // the last output token is only a target
+            double tokens = (double)steps * options.TrainBatch * seqLen;
+            // Forward FLOPs per sequence: every position through the blocks (attending to j+1 positions),
+            // the LM head only at the output positions; training ≈ 3× forward (backward is ≈ 2×).
+            double fwd = 0;
+            for (int j = 0; j < seqLen; j++) fwd += config.ForwardFlopsPerToken(j + 1, includeLmHead: false);
+            fwd += output.Length * 2.0 * config.DModel * vocab;
+            double flops = 3 * fwd * steps * options.TrainBatch;
+            Emit("train_batch", options.TrainBatch);
+            Emit("train_seq_tokens", seqLen);
+            Emit("train_steps_per_s", steps / secs);
+            Emit("train_tokens_per_s", tokens / secs);
+            Emit("train_model_flops_per_token", 3 * fwd / seqLen);
+            Emit("train_achieved_gflops", flops / secs / 1e9);
+            Emit("train_efficiency", flops / secs / 1e9 / matmulGflops);
+        }
+        return lines;
+    }
+
+    private static double PrefillFlops(PolicyConfig c, int promptLength)
+    {
+        double f = 0;
+        for (int j = 0; j < promptLength; j++) f += c.ForwardFlopsPerToken(j + 1, includeLmHead: false);
+        return f + 2.0 * c.DModel * c.VocabSize; // LM head at the last prompt position
+    }
+
+    /// <summary>GFLOP/s of repeated float32 N×N matmuls (2N³ FLOPs each).</summary>
+    public static double MeasureMatmul(int n, Device device, double seconds)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var a = torch.randn(n, n, device: device);
+        var b = torch.randn(n, n, device: device);
+        torch.mm(a, b).Dispose();
+        Synchronize(device);
+        long reps = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds || reps == 0)
+        {
+            torch.mm(a, b).Dispose();
+            reps++;
+            if (reps % 8 == 0) Synchronize(device);
+        }
+        Synchronize(device);
+        return 2.0 * n * (double)n * n * reps / sw.Elapsed.TotalSeconds / 1e9;
+    }
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+    }
+}
