@@ -132,11 +132,7 @@ public sealed class CrafterEnv
         _snapshot.Clear();
     }
 
-    private void UpdateDaylight()
-    {
-        double progress = StepCount / 300.0 % 1 + 0.3;
-        World.Daylight = 1 - Math.Pow(Math.Abs(Math.Cos(Math.PI * progress)), 3);
-    }
+    private void UpdateDaylight() => World.Daylight = Daylight.AtStep(StepCount);
 
     private void Observe()
     {
