@@ -33,6 +33,9 @@ public sealed record CrafterOptions
         if (ViewWidth < 3 || ViewHeight < 3) throw new ArgumentException($"view must be at least 3x3, got {ViewWidth}x{ViewHeight}.");
         if (ImageWidth < ViewWidth || ImageHeight < ViewHeight)
             throw new ArgumentException($"size {ImageWidth}x{ImageHeight} is smaller than the view {ViewWidth}x{ViewHeight}.");
+        int itemRows = (CrafterNames.ItemCount + ViewWidth - 1) / ViewWidth;
+        if (ViewHeight <= itemRows)
+            throw new ArgumentException($"view {ViewWidth}x{ViewHeight} leaves no rows for the world above the {itemRows} inventory rows.");
         if (Length < 0) throw new ArgumentException($"length must be >= 0, got {Length}.");
     }
 }

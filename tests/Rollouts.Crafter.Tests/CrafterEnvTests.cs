@@ -175,3 +175,18 @@ public class CrafterVectorEnvTests
         Assert.Throws<ArgumentOutOfRangeException>(() => vector.Step(new[] { 0, 17 }, new StepResult[2]));
     }
 }
+
+public class CrafterOptionsTests
+{
+    [Theory]
+    [InlineData(0, 64, 9, 9, 64, 64, 100, "area")]
+    [InlineData(64, 64, 4, 4, 64, 64, 100, "inventory rows")]
+    [InlineData(64, 64, 9, 9, 8, 8, 100, "smaller than the view")]
+    [InlineData(64, 64, 9, 9, 64, 64, -1, "length")]
+    public void Invalid_options_name_the_problem(int aw, int ah, int vw, int vh, int iw, int ih, int length, string expected)
+    {
+        var options = new CrafterOptions { AreaWidth = aw, AreaHeight = ah, ViewWidth = vw, ViewHeight = vh, ImageWidth = iw, ImageHeight = ih, Length = length };
+        var e = Assert.ThrowsAny<ArgumentException>(() => new CrafterEnv(1, options));
+        Assert.Contains(expected, e.Message);
+    }
+}
