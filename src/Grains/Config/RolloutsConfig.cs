@@ -1,0 +1,183 @@
+namespace Rollouts.Config;
+
+/// <summary>
+/// An experiment's configuration, as written in a YAML file (<c>configs/quick.yaml</c>): one section per concern.
+/// Field names are snake_case in YAML (<c>max_batch</c>) and PascalCase here. Unknown fields are errors.
+/// Load with <see cref="ConfigLoader.Load(string)"/>; every value is checked by <see cref="Validate"/>.
+/// </summary>
+public sealed class RolloutsConfig
+{
+    public ExperimentSection Experiment { get; set; } = new();
+    public EnvSection Env { get; set; } = new();
+    public ModelSection Model { get; set; } = new();
+    public SftSection Sft { get; set; } = new();
+    public PpoSection Ppo { get; set; } = new();
+    public RolloutSection Rollout { get; set; } = new();
+    public InferenceSection Inference { get; set; } = new();
+    public LearnerSection Learner { get; set; } = new();
+
+    /// <summary>Every problem, as "section.field: message" (empty when the config is valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok) errors.Add($"{field}: {message}");
+        }
+
+        Check(!string.IsNullOrWhiteSpace(Experiment.Name), "experiment.name", "must not be empty");
+        Check(Experiment.Name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.'), "experiment.name", "may hold only letters, digits, '-', '_' and '.'");
+        Check(Experiment.Seed >= 0, "experiment.seed", "must be non-negative");
+        Check(Experiment.TotalEnvSteps > 0, "experiment.total_env_steps", "must be positive");
+        Check(Experiment.MaxMinutes > 0, "experiment.max_minutes", "must be positive");
+
+        Check(Env.Area >= 9, "env.area", "must be at least 9");
+        Check(Env.Length > 0, "env.length", "must be positive");
+        Check(Env.EnvsPerActor is > 0 and <= 1024, "env.envs_per_actor", "must be in 1..1024");
+        Check(Env.RecentActions is >= 0 and <= 16, "env.recent_actions", "must be in 0..16");
+
+        Check(Model.DModel > 0, "model.d_model", "must be positive");
+        Check(Model.Layers > 0, "model.layers", "must be positive");
+        Check(Model.Heads > 0 && Model.DModel % Math.Max(1, Model.Heads) == 0, "model.heads", "must be positive and divide model.d_model");
+        Check(Model.Context >= 16, "model.context", "must be at least 16");
+        Check(Model.MaxOutputTokens is > 0 and <= 64, "model.max_output_tokens", "must be in 1..64");
+        Check(Model.Device is "cpu" or "cuda" or "auto", "model.device", "must be cpu, cuda or auto");
+
+        Check(Sft.Episodes >= 0, "sft.episodes", "must be non-negative");
+        Check(Sft.Steps >= 0, "sft.steps", "must be non-negative");
+        Check(Sft.BatchSize > 0, "sft.batch_size", "must be positive");
+        Check(Sft.LearningRate > 0, "sft.learning_rate", "must be positive");
+        Check(Sft.TargetLoss >= 0, "sft.target_loss", "must be non-negative");
+
+        Check(Ppo.LearningRate > 0, "ppo.learning_rate", "must be positive");
+        Check(Ppo.Gamma is > 0 and <= 1, "ppo.gamma", "must be in (0, 1]");
+        Check(Ppo.GaeLambda is >= 0 and <= 1, "ppo.gae_lambda", "must be in [0, 1]");
+        Check(Ppo.ClipCoef > 0, "ppo.clip_coef", "must be positive");
+        Check(Ppo.ValueCoef >= 0, "ppo.value_coef", "must be non-negative");
+        Check(Ppo.EntropyCoef >= 0, "ppo.entropy_coef", "must be non-negative");
+        Check(Ppo.KlCoef >= 0, "ppo.kl_coef", "must be non-negative");
+        Check(Ppo.PlanTokenCost >= 0, "ppo.plan_token_cost", "must be non-negative");
+        Check(Ppo.Epochs > 0, "ppo.epochs", "must be positive");
+        Check(Ppo.MinibatchSize > 0, "ppo.minibatch_size", "must be positive");
+        Check(Ppo.StepsPerUpdate > 0, "ppo.steps_per_update", "must be positive");
+        Check(Ppo.MaxGradNorm > 0, "ppo.max_grad_norm", "must be positive");
+
+        Check(Rollout.Actors is > 0 and <= 4096, "rollout.actors", "must be in 1..4096");
+        Check(Rollout.ChunkLength is > 0 and <= 4096, "rollout.chunk_length", "must be in 1..4096");
+        Check(Rollout.Policy is "model" or "teacher", "rollout.policy", "must be 'model' or 'teacher'");
+
+        Check(Inference.MaxBatch is > 0 and <= 65536, "inference.max_batch", "must be in 1..65536");
+        Check(Inference.MaxWaitMs is >= 0 and <= 10000, "inference.max_wait_ms", "must be in 0..10000");
+        Check(Inference.Replicas is > 0 and <= 64, "inference.replicas", "must be in 1..64");
+        Check(Inference.WeightPollMs > 0, "inference.weight_poll_ms", "must be positive");
+
+        Check(Learner.MaxPolicyLag >= 0, "learner.max_policy_lag", "must be non-negative");
+        Check(Learner.LagMode is "drop" or "downweight", "learner.lag_mode", "must be 'drop' or 'downweight'");
+        Check(Learner.CheckpointEvery > 0, "learner.checkpoint_every", "must be positive");
+        Check(Learner.QueueCapacity > 0, "learner.queue_capacity", "must be positive");
+        return errors;
+    }
+}
+
+public sealed class ExperimentSection
+{
+    /// <summary>Experiment id: names the grains, the checkpoints and the run.</summary>
+    public string Name { get; set; } = "quick";
+    /// <summary>Every env seed, model initialisation and sampling stream derives from it.</summary>
+    public long Seed { get; set; } = 1;
+    /// <summary>PPO phase ends after this many environment steps (over all actors).</summary>
+    public long TotalEnvSteps { get; set; } = 20_000;
+    /// <summary>Wall-clock guard for the whole experiment.</summary>
+    public double MaxMinutes { get; set; } = 15;
+}
+
+public sealed class EnvSection
+{
+    /// <summary>World size (Crafter's default is 64).</summary>
+    public int Area { get; set; } = 64;
+    /// <summary>Episode length cap (Crafter's default is 10000).</summary>
+    public int Length { get; set; } = 10_000;
+    /// <summary>Crafter instances per environment grain (one environment grain per actor).</summary>
+    public int EnvsPerActor { get; set; } = 8;
+    /// <summary>How many past actions the agent's context holds.</summary>
+    public int RecentActions { get; set; } = 4;
+}
+
+public sealed class ModelSection
+{
+    public int DModel { get; set; } = 64;
+    public int Layers { get; set; } = 2;
+    public int Heads { get; set; } = 4;
+    /// <summary>Longest prompt plus output, in tokens.</summary>
+    public int Context { get; set; } = 256;
+    public int MaxOutputTokens { get; set; } = 24;
+    /// <summary>cpu, cuda or auto (cuda where there is one).</summary>
+    public string Device { get; set; } = "cpu";
+    /// <summary>Sampling temperature for acting.</summary>
+    public double Temperature { get; set; } = 1.0;
+}
+
+public sealed class SftSection
+{
+    /// <summary>Teacher episodes recorded for the warm-up.</summary>
+    public int Episodes { get; set; } = 16;
+    /// <summary>Maximum steps per teacher episode.</summary>
+    public int EpisodeSteps { get; set; } = 200;
+    /// <summary>Gradient steps (upper bound; stops early at the target loss).</summary>
+    public int Steps { get; set; } = 200;
+    public int BatchSize { get; set; } = 32;
+    public double LearningRate { get; set; } = 1e-3;
+    public double TargetLoss { get; set; } = 0.2;
+}
+
+public sealed class PpoSection
+{
+    public double LearningRate { get; set; } = 3e-4;
+    public double Gamma { get; set; } = 0.99;
+    public double GaeLambda { get; set; } = 0.95;
+    public double ClipCoef { get; set; } = 0.2;
+    public double ValueCoef { get; set; } = 0.5;
+    public double EntropyCoef { get; set; } = 0.01;
+    public double KlCoef { get; set; } = 0.0;
+    /// <summary>Reward penalty per generated plan token (the cost of planning).</summary>
+    public double PlanTokenCost { get; set; } = 0.001;
+    public int Epochs { get; set; } = 2;
+    public int MinibatchSize { get; set; } = 64;
+    /// <summary>Env steps (over all envs) gathered before one PPO update.</summary>
+    public int StepsPerUpdate { get; set; } = 1024;
+    public double MaxGradNorm { get; set; } = 0.5;
+}
+
+public sealed class RolloutSection
+{
+    /// <summary>Actor grains (each drives one environment grain with env.envs_per_actor envs).</summary>
+    public int Actors { get; set; } = 4;
+    /// <summary>Steps per trajectory chunk (per env).</summary>
+    public int ChunkLength { get; set; } = 32;
+    /// <summary>model: the learned policy on the inference grains; teacher: the scripted teacher acts.</summary>
+    public string Policy { get; set; } = "model";
+}
+
+public sealed class InferenceSection
+{
+    /// <summary>Most prompts in one forward pass.</summary>
+    public int MaxBatch { get; set; } = 64;
+    /// <summary>Longest a request waits for others to join its batch.</summary>
+    public int MaxWaitMs { get; set; } = 5;
+    /// <summary>Inference grains (at most one per inference silo is placed per replica key).</summary>
+    public int Replicas { get; set; } = 1;
+    /// <summary>How often an inference grain checks for a newer policy version.</summary>
+    public int WeightPollMs { get; set; } = 1000;
+}
+
+public sealed class LearnerSection
+{
+    /// <summary>Chunks whose policy version is more than this behind the learner's are dropped or down-weighted.</summary>
+    public int MaxPolicyLag { get; set; } = 2;
+    /// <summary>drop or downweight.</summary>
+    public string LagMode { get; set; } = "drop";
+    /// <summary>Checkpoint (and publish weights) every N updates.</summary>
+    public int CheckpointEvery { get; set; } = 1;
+    /// <summary>Chunks buffered between intake and the update loop.</summary>
+    public int QueueCapacity { get; set; } = 256;
+}
