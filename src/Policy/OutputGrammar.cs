@@ -35,7 +35,7 @@ public sealed class OutputGrammar
     /// <param name="tokens">Token ids (validated).</param>
     /// <param name="maxPlanTokens">Most tokens (words and separators) between &lt;plan&gt; and &lt;/plan&gt;; then &lt;/plan&gt; is forced.</param>
     /// <param name="endWithEos">Whether &lt;eos&gt; follows the action token (forced, log-prob 0).</param>
-    public OutputGrammar(TokenSpec tokens, int maxPlanTokens = 16, bool endWithEos = false)
+    public OutputGrammar(TokenSpec tokens, int maxPlanTokens = 24, bool endWithEos = false)
     {
         Tokens = tokens.Validate();
         if (maxPlanTokens < 0) throw new ArgumentException($"maxPlanTokens must be >= 0, got {maxPlanTokens}.");

@@ -12,7 +12,7 @@ namespace Rollouts.Policy;
 /// <param name="Eos">&lt;eos&gt;: optional final token (see <see cref="OutputGrammar.EndWithEos"/>).</param>
 /// <param name="Separator">";": separates subgoals inside a plan.</param>
 /// <param name="ActionIds">The action tokens (the 17 Crafter actions); exactly one follows &lt;act&gt;.</param>
-/// <param name="PlanWordIds">Words allowed inside a plan (subgoal words); the separator and &lt;/plan&gt; are added by the grammar.</param>
+/// <param name="PlanWordIds">Words allowed inside a plan (subgoal words); the separator and &lt;/plan&gt; are added by the grammar. May share ids with <paramref name="ActionIds"/> (the agent's vocabulary uses one token "sleep" for both): the grammar state decides which role a token plays.</param>
 public sealed record TokenSpec(
     int VocabSize,
     int Pad,
@@ -53,7 +53,6 @@ public sealed record TokenSpec(
         {
             CheckId("TokenSpec.PlanWordIds", id);
             if (id != Separator && specialSet.Contains(id)) throw new ArgumentException($"TokenSpec.PlanWordIds contains the special token id {id}.");
-            if (actions.Contains(id)) throw new ArgumentException($"TokenSpec.PlanWordIds contains the action token id {id}.");
         }
         return this;
     }

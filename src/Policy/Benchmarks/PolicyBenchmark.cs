@@ -19,7 +19,7 @@ public sealed record PolicyBenchmarkOptions(
     PolicyConfig? Config = null,
     int Batch = 64,
     int PromptLength = 128,
-    int MaxPlanTokens = 16,
+    int MaxPlanTokens = 24,
     int TrainBatch = 32,
     double Seconds = 3,
     int MatmulSize = 1024,
