@@ -12,9 +12,12 @@ public sealed record AgentDecision(CrafterAction Action, IReadOnlyList<Subgoal>?
         .Select(a => new[] { Vocabulary.Act, Vocabulary.ActionToken(a) }).ToArray();
 
     /// <summary>Tokens spent on planning this step (the plan part of the output, 0 without a plan).</summary>
-    public int PlanTokenCount => Plan is null ? 0 : OutputTokens.Length - 2;
+    public int PlanTokenCount => OutputTokens.Length > 2 && OutputTokens[0] == Vocabulary.Plan ? OutputTokens.Length - 2 : 0;
 
-    public ReadOnlySpan<int> PlanTokens => Plan is null ? default : OutputTokens.AsSpan(0, OutputTokens.Length - 2);
+    public ReadOnlySpan<int> PlanTokens => OutputTokens.AsSpan(0, PlanTokenCount);
+
+    /// <summary>False when a generated plan held word sequences that are no subgoal (they are left out of <see cref="Plan"/>).</summary>
+    public bool PlanIsValid { get; init; } = true;
 
     /// <summary>A decision without a plan; the output array is shared and must not be changed.</summary>
     public static AgentDecision ActOnlyDecision(CrafterAction action) => new(action, null, ActOnly[(int)action]);
@@ -29,14 +32,20 @@ public sealed record AgentDecision(CrafterAction Action, IReadOnlyList<Subgoal>?
         return new AgentDecision(action, plan, output);
     }
 
-    /// <summary>Parses generated output tokens (as a policy would produce them) into a decision.</summary>
+    /// <summary>
+    /// Parses generated output tokens (as a policy produces them) into a decision. A plan part is read leniently:
+    /// segments that are no subgoal are dropped and <see cref="PlanIsValid"/> is false; plan tokens are still counted.
+    /// </summary>
     public static AgentDecision FromOutputTokens(int[] output)
     {
         if (output.Length < 2 || output[^2] != Vocabulary.Act)
             throw new UnknownTokenException($"Output must end with '<act> ACTION', got '{Vocabulary.Decode(output)}'.");
         var action = Vocabulary.TokenToAction(output[^1]);
         if (output.Length == 2) return new AgentDecision(action, null, output);
-        return new AgentDecision(action, Subgoals.FromPlanTokens(output.AsSpan(0, output.Length - 2)), output);
+        if (output[0] != Vocabulary.Plan || output[^3] != Vocabulary.PlanEnd)
+            throw new UnknownTokenException($"A plan must be '<plan> ... </plan>' before '<act>', got '{Vocabulary.Decode(output)}'.");
+        bool valid = Subgoals.TryReadPlan(output.AsSpan(1, output.Length - 4), out var plan);
+        return new AgentDecision(action, plan, output) { PlanIsValid = valid };
     }
 }
 

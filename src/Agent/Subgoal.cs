@@ -80,6 +80,30 @@ public static class Subgoals
         return ids;
     }
 
+    private static readonly Dictionary<string, Subgoal> ByTokenKey =
+        Enum.GetValues<Subgoal>().ToDictionary(g => string.Join(',', TokenIds[(int)g].AsEnumerable()), g => g);
+
+    /// <summary>
+    /// Reads the words between <c>&lt;plan&gt;</c> and <c>&lt;/plan&gt;</c>: subgoals separated by <c>;</c>. Segments that are
+    /// no subgoal are skipped; returns false when there were any (or none parsed).
+    /// </summary>
+    public static bool TryReadPlan(ReadOnlySpan<int> words, out Subgoal[] plan)
+    {
+        var result = new List<Subgoal>();
+        bool valid = true;
+        int start = 0;
+        for (int i = 0; i <= words.Length; i++)
+        {
+            if (i < words.Length && words[i] != Vocabulary.Separator) continue;
+            string key = string.Join(',', words[start..i].ToArray());
+            if (ByTokenKey.TryGetValue(key, out var goal)) result.Add(goal);
+            else valid = false;
+            start = i + 1;
+        }
+        plan = [.. result];
+        return valid && plan.Length > 0;
+    }
+
     /// <summary>Reads <c>&lt;plan&gt; … &lt;/plan&gt;</c> tokens back into subgoals (the inverse of <see cref="PlanTokens"/>).</summary>
     public static Subgoal[] FromPlanTokens(ReadOnlySpan<int> ids)
     {

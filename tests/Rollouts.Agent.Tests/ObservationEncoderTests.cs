@@ -18,9 +18,9 @@ public class ObservationEncoderTests
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
         for (int i = 0; i < 10; i++) env.Step(teacher.Decide(env).Action);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass 1 west tree 1 east ; face tree ; inventory wood 1 ; "
+            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass 1 west tree 1 east stone 6 south-west ; face tree ; inventory wood 2 ; "
             + "plan <plan> collect wood ; place table ; make wood pickaxe ; make wood sword ; collect sapling </plan> age 2 ; "
-            + "last move_down move_down move_down move_right </obs>",
+            + "last move_down move_down do move_right </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
         Assert.Equal("<act> do", Vocabulary.Decode(teacher.Decide(env).OutputTokens));
     }

@@ -65,3 +65,22 @@ public class PlanParserTests
         Assert.Equal(0, act.PlanTokenCount);
     }
 }
+
+public class GeneratedOutputTests
+{
+    [Fact]
+    public void A_generated_plan_with_nonsense_is_read_leniently_and_its_tokens_still_count()
+    {
+        int[] output = Vocabulary.Encode("<plan> collect wood ; wood wood sword ; place table </plan> <act> do");
+        var d = AgentDecision.FromOutputTokens(output);
+        Assert.False(d.PlanIsValid);
+        Assert.Equal([Subgoal.CollectWood, Subgoal.PlaceTable], d.Plan);
+        Assert.Equal(output.Length - 2, d.PlanTokenCount);
+        var empty = AgentDecision.FromOutputTokens(Vocabulary.Encode("<plan> </plan> <act> noop"));
+        Assert.False(empty.PlanIsValid);
+        Assert.Empty(empty.Plan!);
+        Assert.Equal(2, empty.PlanTokenCount);
+        Assert.Throws<UnknownTokenException>(() => AgentDecision.FromOutputTokens(Vocabulary.Encode("<act> wood")));
+        Assert.Throws<UnknownTokenException>(() => AgentDecision.FromOutputTokens(Vocabulary.Encode("collect wood <act> do")));
+    }
+}

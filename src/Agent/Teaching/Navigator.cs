@@ -32,20 +32,29 @@ internal sealed class Navigator
     };
 
     private readonly int _width, _height;
-    private readonly int[] _dist;
-    private readonly byte[] _first;
-    private readonly int[][] _buckets;
-    private readonly int[] _bucketCount;
+    private readonly int _stride; // height + 2: the grid is padded by a border that cannot be entered
+    private readonly int[] _dist;     // padded
+    private readonly byte[] _first;   // padded
+    private readonly byte[] _cost;    // padded; 0 = cannot enter
+    private readonly int[] _queue;    // 8 circular buckets
+    private readonly int[] _bucketCount = new int[Buckets];
+    private readonly int _bucketCapacity;
+    private readonly int[] _order;
+    private int _orderCount;
+    private const int Buckets = 8; // > largest step cost
 
     public Navigator(int width, int height)
     {
         _width = width;
         _height = height;
-        _dist = new int[width * height];
-        _first = new byte[width * height];
-        _buckets = new int[MaxStepCost + 1][];
-        for (int i = 0; i < _buckets.Length; i++) _buckets[i] = new int[width * height * 4];
-        _bucketCount = new int[MaxStepCost + 1];
+        _stride = height + 2;
+        int padded = (width + 2) * _stride;
+        _dist = new int[padded];
+        _first = new byte[padded];
+        _cost = new byte[padded];
+        _bucketCapacity = width * height * 4 + 4;
+        _queue = new int[Buckets * _bucketCapacity];
+        _order = new int[width * height];
     }
 
     public int Width => _width;
@@ -53,10 +62,17 @@ internal sealed class Navigator
 
     public int Index(int x, int y) => x * _height + y;
 
-    public int Distance(int x, int y) => (uint)x < (uint)_width && (uint)y < (uint)_height ? _dist[x * _height + y] : Unreachable;
+    private int Padded(int x, int y) => (x + 1) * _stride + y + 1;
+
+    /// <summary>Reachable cells (index x * Height + y) in order of nondecreasing distance.</summary>
+    public ReadOnlySpan<int> Settled => _order.AsSpan(0, _orderCount);
+
+    public int DistanceOfIndex(int index) => _dist[Padded(index / _height, index % _height)];
+
+    public int Distance(int x, int y) => (uint)x < (uint)_width && (uint)y < (uint)_height ? _dist[Padded(x, y)] : Unreachable;
 
     /// <summary>The direction index of the first move on the shortest path to (x, y).</summary>
-    public int FirstDirection(int x, int y) => _first[x * _height + y];
+    public int FirstDirection(int x, int y) => _first[Padded(x, y)];
 
     public static bool IsWalkable(Material m) => m is Material.Grass or Material.Sand or Material.Path;
 
@@ -70,62 +86,86 @@ internal sealed class Navigator
         _ => false,
     };
 
-    /// <summary>Cost of entering a cell, or 0 when it cannot be entered.</summary>
-    private static int EnterCost(World world, Player player, int x, int y)
+    private void FillCosts(World world, Player player)
     {
-        var obj = world.GetObject(x, y);
-        if (obj is not null)
+        Span<byte> byMaterial = stackalloc byte[16];
+        byMaterial.Clear();
+        byMaterial[(int)Material.Grass] = byMaterial[(int)Material.Sand] = byMaterial[(int)Material.Path] = 1;
+        byMaterial[(int)Material.Tree] = 4;
+        if (player[Item.WoodPickaxe] > 0) byMaterial[(int)Material.Stone] = byMaterial[(int)Material.Coal] = 3;
+        if (player[Item.StonePickaxe] > 0) byMaterial[(int)Material.Iron] = 3;
+        if (player[Item.IronPickaxe] > 0) byMaterial[(int)Material.Diamond] = 3;
+        var map = world.MaterialMap;
+        for (int x = 0; x < _width; x++)
         {
-            if (obj is Plant) return 0;
-            var under = world.GetMaterial(x, y);
-            if (!IsWalkable(under)) return 0;
-            return obj.Kind == ObjectKind.Arrow ? 2 : 4;
+            int row = (x + 1) * _stride + 1;
+            int src = x * _height;
+            for (int y = 0; y < _height; y++) _cost[row + y] = byMaterial[map[src + y]];
         }
-        var m = world.GetMaterial(x, y);
-        if (IsWalkable(m)) return 1;
-        if (CanClear(m, player)) return m == Material.Tree ? 4 : 3;
-        return 0;
+        foreach (var obj in Objects(world))
+        {
+            int i = Padded(obj.X, obj.Y);
+            if (obj is Plant || !IsWalkable((Material)map[obj.X * _height + obj.Y])) _cost[i] = 0;
+            else _cost[i] = obj.Kind == ObjectKind.Arrow ? (byte)2 : (byte)4;
+        }
+    }
+
+    private readonly List<GameObject> _objectList = new(256);
+
+    /// <summary>The objects on the map this step other than the player (found by <see cref="Compute"/>).</summary>
+    public List<GameObject> ObjectsThisStep => _objectList;
+
+    private List<GameObject> Objects(World world)
+    {
+        _objectList.Clear();
+        for (int x = 0; x < _width; x++)
+        for (int y = 0; y < _height; y++)
+            if (world.GetObject(x, y) is { } o && o.Kind != ObjectKind.Player) _objectList.Add(o);
+        return _objectList;
     }
 
     /// <summary>Recomputes distances from the player's cell.</summary>
     public void Compute(CrafterEnv env)
     {
-        var world = env.World;
         var player = env.Player;
+        FillCosts(env.World, player);
         Array.Fill(_dist, Unreachable);
         Array.Clear(_bucketCount);
-        int source = Index(player.X, player.Y);
+        _orderCount = 0;
+        Span<int> offsets = [-_stride, _stride, -1, 1];
+        int source = Padded(player.X, player.Y);
         _dist[source] = 0;
-        _buckets[0][_bucketCount[0]++] = source;
+        _queue[_bucketCount[0]++] = source;
         int pending = 1;
-        int current = 0;
         int currentDist = 0;
+        var dist = _dist.AsSpan();
+        var cost = _cost.AsSpan();
+        var first = _first.AsSpan();
+        var queue = _queue.AsSpan();
         while (pending > 0)
         {
-            int b = currentDist % (MaxStepCost + 1);
+            int b = currentDist & (Buckets - 1);
             if (_bucketCount[b] == 0)
             {
                 currentDist++;
                 continue;
             }
-            int cell = _buckets[b][--_bucketCount[b]];
+            int cell = queue[b * _bucketCapacity + --_bucketCount[b]];
             pending--;
-            if (_dist[cell] != currentDist) continue; // stale entry
-            current = cell;
-            int cx = current / _height, cy = current % _height;
+            if (dist[cell] != currentDist) continue; // stale entry
+            _order[_orderCount++] = (cell / _stride - 1) * _height + cell % _stride - 1;
+            byte firstHere = first[cell];
             for (int d = 0; d < 4; d++)
             {
-                int nx = cx + Dx[d], ny = cy + Dy[d];
-                if ((uint)nx >= (uint)_width || (uint)ny >= (uint)_height) continue;
-                int cost = EnterCost(world, player, nx, ny);
-                if (cost == 0) continue;
-                int next = nx * _height + ny;
-                int nd = currentDist + cost;
-                if (nd >= _dist[next]) continue;
-                _dist[next] = nd;
-                _first[next] = current == source ? (byte)d : _first[current];
-                int nb = nd % (MaxStepCost + 1);
-                _buckets[nb][_bucketCount[nb]++] = next;
+                int next = cell + offsets[d];
+                int c = cost[next];
+                if (c == 0) continue;
+                int nd = currentDist + c;
+                if (nd >= dist[next]) continue;
+                dist[next] = nd;
+                first[next] = cell == source ? (byte)d : firstHere;
+                int nb = nd & (Buckets - 1);
+                queue[nb * _bucketCapacity + _bucketCount[nb]++] = next;
                 pending++;
             }
         }

@@ -151,28 +151,28 @@ public sealed partial class Teacher
     {
         var p = Player;
         Approach? best = null;
-        int w = World.Width, h = World.Height;
-        for (int tx = 0; tx < w; tx++)
-        for (int ty = 0; ty < h; ty++)
+        int h = World.Height;
+        foreach (int s in _nav.Settled)
         {
-            if (!isTarget(tx, ty)) continue;
-            bool free = IsFreeWalkable(tx, ty);
+            int ds = _nav.DistanceOfIndex(s);
+            // A free target is reached from a neighbour of S, at least 3 cheaper than S: no better one past here.
+            if (best is { } b && ds - 3 > b.Cost) break;
+            int sx = s / h, sy = s % h;
+            if (standOk is not null && !standOk(sx, sy)) continue;
+            bool here = p.X == sx && p.Y == sy;
             for (int d = 0; d < 4; d++)
             {
-                int sx = tx - Navigator.Dx[d], sy = ty - Navigator.Dy[d];
-                int ds = _nav.Distance(sx, sy);
-                if (ds == Navigator.Unreachable) continue;
-                if (standOk is not null && !standOk(sx, sy)) continue;
+                int tx = sx + Navigator.Dx[d], ty = sy + Navigator.Dy[d];
+                if (!World.IsInside(tx, ty) || !isTarget(tx, ty)) continue;
+                bool free = IsFreeWalkable(tx, ty);
                 int cost;
-                bool here = p.X == sx && p.Y == sy;
                 if (here && Facing(d)) cost = 0;
                 else if (!free) cost = ds + 1;
                 else
                 {
-                    int rx = sx - Navigator.Dx[d], ry = sy - Navigator.Dy[d];
-                    int dr = _nav.Distance(rx, ry);
+                    int dr = _nav.Distance(sx - Navigator.Dx[d], sy - Navigator.Dy[d]);
                     if (dr == Navigator.Unreachable) continue;
-                    cost = dr + 1 + (p.X == rx && p.Y == ry ? 0 : 0);
+                    cost = dr + 1;
                 }
                 if (best is null || cost < best.Value.Cost) best = new Approach(cost, sx, sy, d, free);
             }

@@ -104,6 +104,7 @@ public sealed partial class Teacher : IAgent
     {
         if (!ReferenceEquals(env, _env)) throw new InvalidOperationException("Call Reset(env) before Decide(env) on a new env.");
         _nav.Compute(env);
+        _materialCostValid = false;
         _chain.Clear();
         var action = ChooseAction();
         Subgoal leaf = _chain.Count > 0 ? _chain[^1] : Subgoal.Explore;
@@ -297,10 +298,27 @@ public sealed partial class Teacher : IAgent
 
     private Player Player => _env.Player;
 
-    /// <summary>Nearest object of a kind within a Manhattan radius (optionally only ones the player can reach).</summary>
+    /// <summary>Nearest object of a kind within a Manhattan radius (optionally only ones the player can reach,
+    /// then nearest by path cost).</summary>
     private GameObject? NearestObject(ObjectKind kind, int radius, bool reachable = false)
     {
         var p = Player;
+        if (reachable)
+        {
+            GameObject? nearest = null;
+            int nearestCost = Navigator.Unreachable;
+            foreach (var o in _nav.ObjectsThisStep)
+            {
+                if (o.Kind != kind || o.Removed || o.Distance(p) > radius) continue;
+                int c = ApproachCost(o.X, o.Y);
+                if (c < nearestCost)
+                {
+                    nearestCost = c;
+                    nearest = o;
+                }
+            }
+            return nearest;
+        }
         GameObject? best = null;
         int bestDistance = int.MaxValue;
         int x0 = Math.Max(0, p.X - radius), x1 = Math.Min(World.Width - 1, p.X + radius);
@@ -311,17 +329,9 @@ public sealed partial class Teacher : IAgent
             var obj = World.GetObject(x, y);
             if (obj is null || obj.Kind != kind) continue;
             int d = Math.Abs(x - p.X) + Math.Abs(y - p.Y);
-            if (d > radius) continue;
-            if (reachable)
-            {
-                d = ApproachCost(x, y);
-                if (d == Navigator.Unreachable) continue;
-            }
-            if (d < bestDistance)
-            {
-                bestDistance = d;
-                best = obj;
-            }
+            if (d > radius || d >= bestDistance) continue;
+            bestDistance = d;
+            best = obj;
         }
         return best;
     }
@@ -351,18 +361,28 @@ public sealed partial class Teacher : IAgent
         return false;
     }
 
-    /// <summary>Cheapest cost to stand next to a cell of a material (Unreachable when there is none).</summary>
+    private readonly int[] _materialCost = new int[16];
+    private bool _materialCostValid;
+
+    /// <summary>Cheapest cost to stand next to a cell of a material (Unreachable when there is none); one pass a step.</summary>
     private int CheapestCellCost(Material m)
     {
-        var map = World.MaterialMap;
-        int best = Navigator.Unreachable;
-        int h = World.Height;
-        for (int i = 0; i < map.Length; i++)
+        if (!_materialCostValid)
         {
-            if (map[i] != (byte)m) continue;
-            int cost = ApproachCost(i / h, i % h);
-            if (cost < best) best = cost;
+            Array.Fill(_materialCost, Navigator.Unreachable);
+            var map = World.MaterialMap;
+            int w = World.Width, h = World.Height;
+            foreach (int s in _nav.Settled)
+            {
+                int ds = _nav.DistanceOfIndex(s);
+                int sx = s / h, sy = s % h;
+                if (sx > 0 && _materialCost[map[s - h]] > ds) _materialCost[map[s - h]] = ds;
+                if (sx < w - 1 && _materialCost[map[s + h]] > ds) _materialCost[map[s + h]] = ds;
+                if (sy > 0 && _materialCost[map[s - 1]] > ds) _materialCost[map[s - 1]] = ds;
+                if (sy < h - 1 && _materialCost[map[s + 1]] > ds) _materialCost[map[s + 1]] = ds;
+            }
+            _materialCostValid = true;
         }
-        return best;
+        return _materialCost[(int)m];
     }
 }
