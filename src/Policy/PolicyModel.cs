@@ -24,10 +24,9 @@ public sealed class PolicyModel : nn.Module
     /// <param name="config">Model shape (validated).</param>
     /// <param name="device">Where the weights live; <see cref="TorchRuntime.DefaultDevice"/> when null.</param>
     /// <param name="seed">Seed for the weight initialisation (a private generator; the global torch RNG is untouched).</param>
-    public PolicyModel(PolicyConfig config, Device? device = null, long seed = 1) : base("policy")
+    public PolicyModel(PolicyConfig config, Device? device = null, long seed = 1) : base(LoadedName("policy"))
     {
         Config = config.Validate();
-        TorchRuntime.EnsureLoaded();
         tok_emb = nn.Embedding(config.VocabSize, config.DModel);
         pos_emb = nn.Embedding(config.MaxContext, config.DModel);
         blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new TransformerBlock(config)).ToArray());
@@ -38,6 +37,13 @@ public sealed class PolicyModel : nn.Module
         InitWeights(seed);
         Device = device ?? TorchRuntime.DefaultDevice;
         this.to(Device);
+    }
+
+    // Runs before the base constructor touches libtorch, so a missing native fix gives TorchRuntime's message.
+    private static string LoadedName(string name)
+    {
+        TorchRuntime.EnsureLoaded();
+        return name;
     }
 
     private void InitWeights(long seed)

@@ -29,9 +29,44 @@ public static class TorchRuntime
     {
         if (LoadError.Value is { } e)
             throw new InvalidOperationException(
-                "TorchSharp's native library could not be loaded. If the inner error mentions GLIBCXX_3.4.32, the project that " +
-                "runs this code must import build/TorchSharpNative.targets (it patches libLibTorchSharp.so in the build output); " +
-                "see src/Policy/README.md. Inner error: " + Innermost(e).Message, e);
+                "TorchSharp's native library could not be loaded. " + (DiagnoseGlibcxx() ??
+                "If the loader reports \"version `GLIBCXX_3.4.32' not found\", the project that builds this application must import " +
+                "build/TorchSharpNative.targets (see src/Policy/README.md).") +
+                " TorchSharp says: " + FirstLine(Innermost(e).Message), e);
+    }
+
+    /// <summary>
+    /// A precise message when the application's libLibTorchSharp.so still needs GLIBCXX_3.4.32 strongly
+    /// and the host's libstdc++ lacks it (the build-time fix was not applied); null otherwise.
+    /// </summary>
+    public static string? DiagnoseGlibcxx()
+    {
+        const string version = "GLIBCXX_3.4.32";
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var lib = new[]
+            {
+                Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+                Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
+            }.FirstOrDefault(File.Exists);
+            var host = Rollouts.Build.ElfVersionPatcher.FindHostLibStdCxx();
+            if (lib is null || host is null || Rollouts.Build.ElfVersionPatcher.DefinesVersion(host, version)) return null;
+            var need = Rollouts.Build.ElfVersionPatcher.ReadVersionNeeds(File.ReadAllBytes(lib)).FirstOrDefault(n => n.Version == version);
+            if (need is null || need.IsWeak) return null;
+            return $"{lib} needs {version}, which {host} does not define: import build/TorchSharpNative.targets into the project " +
+                   "that builds this application (it marks that need weak in the build output; see src/Policy/README.md).";
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string FirstLine(string s)
+    {
+        int i = s.IndexOf('\n');
+        return (i < 0 ? s : s[..i]).Trim();
     }
 
     /// <summary>
