@@ -11,7 +11,7 @@ using Rollouts.Silo;
 namespace Rollouts.Grains.Tests;
 
 /// <summary>Grain state kept in a static dictionary, so it outlives a test cluster (to test that state is restored).</summary>
-public sealed class SharedGrainStorage : IGrainStorage
+public sealed class SharedGrainStorage(Orleans.Serialization.DeepCopier copier) : IGrainStorage
 {
     public static readonly ConcurrentDictionary<string, (object State, string ETag)> Store = new();
 
@@ -31,7 +31,6 @@ public sealed class SharedGrainStorage : IGrainStorage
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         // Store a deep copy, as real storage would.
-        var copier = Services!.GetRequiredService<Orleans.Serialization.DeepCopier>();
         string etag = Guid.NewGuid().ToString("N");
         Store[Key(stateName, grainId)] = (copier.Copy(grainState.State)!, etag);
         grainState.ETag = etag;
@@ -45,8 +44,6 @@ public sealed class SharedGrainStorage : IGrainStorage
         grainState.RecordExists = false;
         return Task.CompletedTask;
     }
-
-    public static IServiceProvider? Services { get; set; }
 }
 
 public sealed class TestSiloConfigurator : ISiloConfigurator
@@ -58,10 +55,7 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = new SiloRoles([SiloRoles.All]).ToString() });
         RolloutsHost.AddPlacement(silo);
         silo.Services.AddKeyedSingleton<IGrainStorage>(RolloutsNames.StateStore, (sp, _) =>
-        {
-            SharedGrainStorage.Services = sp;
-            return new SharedGrainStorage();
-        });
+            new SharedGrainStorage(sp.GetRequiredService<Orleans.Serialization.DeepCopier>()));
         silo.AddMemoryGrainStorage(RolloutsNames.PubSubStore);
         silo.AddMemoryStreams(RolloutsNames.StreamProvider);
         silo.Services.AddSingleton(new SiloRoles([SiloRoles.All]));

@@ -11,6 +11,9 @@ public interface IExperimentGrain : IGrainWithStringKey
     /// <summary>Validates the YAML config, stores it and enters the SFT phase (the learner starts). Throws on a bad config.</summary>
     Task<ExperimentStatus> Submit(string configYaml, string sourceName);
 
+    /// <summary>Validates and stores the config without starting anything (phase <see cref="ExperimentPhase.Created"/>).</summary>
+    Task<ExperimentStatus> Create(string configYaml, string sourceName);
+
     Task<ExperimentStatus> GetStatus();
 
     /// <summary>The config as submitted (YAML), or null before <see cref="Submit"/>.</summary>

@@ -215,3 +215,10 @@ public sealed record InferenceStats(
     [property: Id(7)] double MeanRequestsPerBatch,
     [property: Id(8)] int PolicyVersion,
     [property: Id(9)] int WeightLoads);
+
+/// <summary>A request the experiment refuses (a bad config, a plan with an unknown subgoal, a wrong state); the message says why.</summary>
+[GenerateSerializer]
+public sealed class ExperimentRejectedException : Exception
+{
+    public ExperimentRejectedException(string message) : base(message) { }
+}

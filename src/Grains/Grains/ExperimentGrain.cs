@@ -83,23 +83,33 @@ public sealed class ExperimentGrain(
 
     public async Task<ExperimentStatus> Submit(string configYaml, string sourceName)
     {
-        var config = ConfigLoader.Parse(configYaml, sourceName); // throws ConfigException with file and field
+        await Create(configYaml, sourceName);
+        S.Phase = ExperimentPhase.Sft;
+        S.StartedUtc = DateTime.UtcNow;
+        await state.WriteStateAsync();
+        logger.LogInformation("Experiment {Id} submitted from {Source}: SFT warm-up starts", this.GetPrimaryKeyString(), sourceName);
+        await GrainFactory.GetGrain<ILearnerGrain>(this.GetPrimaryKeyString()).Start();
+        return Status();
+    }
+
+    public async Task<ExperimentStatus> Create(string configYaml, string sourceName)
+    {
+        RolloutsConfig config;
+        try { config = ConfigLoader.Parse(configYaml, sourceName); }
+        catch (ConfigException e) { throw new ExperimentRejectedException(e.Message); }
         if (config.Experiment.Name != this.GetPrimaryKeyString())
-            throw new ArgumentException($"{sourceName}: experiment.name is '{config.Experiment.Name}' but was submitted as '{this.GetPrimaryKeyString()}'");
+            throw new ExperimentRejectedException($"{sourceName}: experiment.name is '{config.Experiment.Name}' but was submitted as '{this.GetPrimaryKeyString()}'");
         if (S.Phase is ExperimentPhase.Sft or ExperimentPhase.Ppo)
-            throw new InvalidOperationException($"Experiment '{this.GetPrimaryKeyString()}' is already running (phase {S.Phase}); stop it first.");
+            throw new ExperimentRejectedException($"Experiment '{this.GetPrimaryKeyString()}' is already running (phase {S.Phase}); stop it first.");
         state.State = new ExperimentState
         {
             ConfigYaml = configYaml,
             SourceName = sourceName,
-            Phase = ExperimentPhase.Sft,
-            StartedUtc = DateTime.UtcNow,
+            Phase = ExperimentPhase.Created,
             Actors = config.Rollout.Actors,
         };
         _config = config;
         await state.WriteStateAsync();
-        logger.LogInformation("Experiment {Id} submitted from {Source}: SFT warm-up starts", this.GetPrimaryKeyString(), sourceName);
-        await GrainFactory.GetGrain<ILearnerGrain>(this.GetPrimaryKeyString()).Start();
         return Status();
     }
 
