@@ -69,6 +69,19 @@ public static class Ppo
     }
 
     /// <summary>
+    /// The per-env-step pipeline of one environment's trajectory: subtract the planning cost
+    /// (<see cref="PpoOptions.PlanningCostCoef"/> per plan token) from the rewards, then GAE with
+    /// <see cref="PpoOptions.Gamma"/> and <see cref="PpoOptions.GaeLambda"/>. Returns the shaped rewards too.
+    /// </summary>
+    public static (float[] Advantages, float[] Returns, float[] Rewards) Advantages(ReadOnlySpan<float> rewards,
+        ReadOnlySpan<int> planTokens, ReadOnlySpan<float> values, ReadOnlySpan<bool> dones, float lastValue, PpoOptions options)
+    {
+        var shaped = ApplyPlanningCost(rewards, planTokens, options.PlanningCostCoef);
+        var (advantages, returns) = Gae(shaped, values, dones, lastValue, options.Gamma, options.GaeLambda);
+        return (advantages, returns, shaped);
+    }
+
+    /// <summary>
     /// Clipped surrogate objective, as a loss to minimise:
     /// ratio = exp(newlogprob - oldlogprob); pg_loss = mean(max(-A·ratio, -A·clip(ratio, 1-clip_coef, 1+clip_coef))).
     /// Where the clipped term is the larger one the sample contributes no gradient.

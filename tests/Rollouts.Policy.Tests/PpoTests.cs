@@ -49,6 +49,20 @@ public class PpoTests
     }
 
     /// <summary>
+    /// Planning cost then GAE, gamma 1, lambda 1, values 0, one episode of 2 steps ending at step 1:
+    /// rewards [0, 1], plan tokens [5, 0], cost 0.1 → shaped [−0.5, 1] → returns [0.5, 1].
+    /// </summary>
+    [Fact]
+    public void AdvantagesApplyThePlanningCostBeforeGae()
+    {
+        var options = new PpoOptions { Gamma = 1, GaeLambda = 1, PlanningCostCoef = 0.1 };
+        var (adv, ret, shaped) = Ppo.Advantages([0f, 1f], [5, 0], [0f, 0f], [false, true], 0f, options);
+        Assert.Equal(new[] { -0.5f, 1f }, shaped);
+        Assert.Equal(new[] { 0.5f, 1f }, ret);
+        Assert.Equal(ret, adv);
+    }
+
+    /// <summary>
     /// ε = 0.2, one sample per case (so the mean is the sample itself):
     /// <code>
     /// A=+1, ratio 1.5: max(−1.5, −1.2) = −1.2 (clipped)   d/dlogp = 0
