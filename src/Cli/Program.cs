@@ -5,4 +5,5 @@ var root = new RootCommand("Rollouts: agents that learn when to plan, on Crafter
 root.Subcommands.Add(CrafterCommands.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TeacherCommands.Create());
+ClusterCommands.AddTo(root);
 return root.Parse(args).Invoke();

@@ -2,6 +2,8 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rollouts.Grains;
+using Rollouts.Grains.Policy;
+using Rollouts.Learner;
 
 namespace Rollouts.Silo;
 
@@ -14,5 +16,7 @@ public static class Plugins
             services.TryAddSingleton<IWeightStore>(_ => new BlobWeightStore(new BlobServiceClient(azure)));
         else
             services.TryAddSingleton<IWeightStore>(_ => new FileWeightStore(settings.WeightsDirectory));
+        services.TryAddSingleton<IDecisionPolicyFactory, TorchDecisionPolicyFactory>();
+        services.TryAddSingleton<ILearnerAlgorithmFactory, TorchLearnerFactory>();
     }
 }

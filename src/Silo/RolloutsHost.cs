@@ -43,7 +43,12 @@ public static class RolloutsHost
         }
         builder.Logging.ClearProviders();
         if (logging is not null) logging(builder.Logging);
-        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+            // Orleans' own start-up notes and shutdown noise are not for the console of an embedded run.
+            builder.Logging.AddFilter("Orleans", LogLevel.Error).AddFilter("Polly", LogLevel.None).AddFilter("Microsoft", LogLevel.Error);
+        }
 
         builder.Services.AddSingleton(settings.Roles);
         plugins?.Invoke(builder.Services);
@@ -74,7 +79,7 @@ public static class RolloutsHost
             o.ServiceId = settings.ServiceId;
         });
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = settings.Roles.ToString() });
-        AddPlacement(silo);
+        silo.AddRolePlacement();
 
         if (settings.AzureStorage is { } azure)
         {
@@ -102,12 +107,4 @@ public static class RolloutsHost
         if (settings.DashboardPort > 0) silo.AddDashboard();
     }
 
-    /// <summary>Role-based placement for the grains (environment, actor, inference, learner).</summary>
-    public static void AddPlacement(ISiloBuilder silo)
-    {
-        silo.AddPlacementDirector<RolloutPlacementStrategy, RolePlacementDirector>();
-        silo.AddPlacementDirector<RolloutLocalPlacementStrategy, RolePlacementDirector>();
-        silo.AddPlacementDirector<InferencePlacementStrategy, RolePlacementDirector>();
-        silo.AddPlacementDirector<LearnerPlacementStrategy, RolePlacementDirector>();
-    }
 }

@@ -6,7 +6,6 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using Rollouts.Learner;
-using Rollouts.Silo;
 
 namespace Rollouts.Grains.Tests;
 
@@ -53,7 +52,7 @@ public sealed class TestSiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder silo)
     {
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = new SiloRoles([SiloRoles.All]).ToString() });
-        RolloutsHost.AddPlacement(silo);
+        silo.AddRolePlacement();
         silo.Services.AddKeyedSingleton<IGrainStorage>(RolloutsNames.StateStore, (sp, _) =>
             new SharedGrainStorage(sp.GetRequiredService<Orleans.Serialization.DeepCopier>()));
         silo.AddMemoryGrainStorage(RolloutsNames.PubSubStore);

@@ -78,7 +78,9 @@ public sealed class ExperimentGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _timer?.Dispose();
-        if (_dirty) await state.WriteStateAsync(cancellationToken);
+        if (!_dirty) return;
+        try { await state.WriteStateAsync(cancellationToken); }
+        catch (Exception e) { logger.LogDebug(e, "Experiment {Id}: last state write on deactivation failed (silo shutting down)", this.GetPrimaryKeyString()); }
     }
 
     public async Task<ExperimentStatus> Submit(string configYaml, string sourceName)

@@ -1,3 +1,4 @@
+using Orleans.Hosting;
 using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -103,5 +104,18 @@ public sealed class RolePlacementDirector(ISiloMetadataCache metadata) : IPlacem
         uint h = 2166136261;
         foreach (char c in key) h = (h ^ c) * 16777619;
         return (int)(h & 0x7fffffff);
+    }
+}
+
+public static class RolePlacementExtensions
+{
+    /// <summary>Role-based placement for the grains (environment, actor, inference, learner).</summary>
+    public static ISiloBuilder AddRolePlacement(this ISiloBuilder silo)
+    {
+        silo.AddPlacementDirector<RolloutPlacementStrategy, RolePlacementDirector>();
+        silo.AddPlacementDirector<RolloutLocalPlacementStrategy, RolePlacementDirector>();
+        silo.AddPlacementDirector<InferencePlacementStrategy, RolePlacementDirector>();
+        silo.AddPlacementDirector<LearnerPlacementStrategy, RolePlacementDirector>();
+        return silo;
     }
 }

@@ -1,0 +1,183 @@
+using Rollouts.Agent.Dataset;
+using Rollouts.Agent.Teaching;
+using Rollouts.Config;
+using Rollouts.Learner;
+using Rollouts.Policy;
+
+namespace Rollouts.Grains.Policy;
+
+/// <summary>
+/// The learner's algorithm on the TorchSharp policy: SFT on teacher episodes (played here, schedules mixed per episode
+/// as in the paper), then PPO on trajectory chunks: per env of a chunk, the planning cost is subtracted from the
+/// rewards and GAE runs with the chunk's bootstrap value; advantages of down-weighted (lagging) chunks are scaled by
+/// their weight. Chunks the scripted teacher acted in (<c>rollout.policy: teacher</c>) are used for SFT instead.
+/// </summary>
+public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
+{
+    private readonly RolloutsConfig _config;
+    private readonly PolicyModel _model;
+    private readonly PolicyModel? _reference;
+    private readonly SftTrainer _sft;
+    private readonly PpoTrainer _ppo;
+    private readonly PpoOptions _options;
+    private long _step;
+
+    public TorchLearnerAlgorithm(RolloutsConfig config)
+    {
+        _config = config;
+        _model = PolicySetup.NewModel(config);
+        _sft = new SftTrainer(_model, PolicySetup.Tokens.Pad, new OptimizerOptions(LearningRate: config.Sft.LearningRate));
+        _options = new PpoOptions
+        {
+            Gamma = config.Ppo.Gamma,
+            GaeLambda = config.Ppo.GaeLambda,
+            ClipCoef = config.Ppo.ClipCoef,
+            VfCoef = config.Ppo.ValueCoef,
+            EntCoef = config.Ppo.EntropyCoef,
+            KlCoef = config.Ppo.KlCoef,
+            PlanningCostCoef = config.Ppo.PlanTokenCost,
+            UpdateEpochs = config.Ppo.Epochs,
+            MinibatchSize = config.Ppo.MinibatchSize,
+            Temperature = config.Model.Temperature,
+            Optimizer = new OptimizerOptions(LearningRate: config.Ppo.LearningRate, WeightDecay: 0, MaxGradNorm: config.Ppo.MaxGradNorm),
+            Seed = (int)(config.Experiment.Seed & 0x7fffffff),
+        };
+        if (config.Ppo.KlCoef > 0) _reference = PolicySetup.NewModel(config);
+        _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference);
+    }
+
+    public string Name => $"torch d{_config.Model.DModel}x{_config.Model.Layers}";
+
+    public UpdateOutcome RunSft(Action<UpdateOutcome>? progress, CancellationToken cancellationToken)
+    {
+        var sft = _config.Sft;
+        if (sft.Episodes == 0 || sft.Steps == 0) return new UpdateOutcome(double.NaN, "sft", 0);
+        // Teacher episodes with seeds apart from the rollout envs' (EnvSpec.EnvSeed uses multiples of 1e6 per experiment seed).
+        var records = new List<SftRecord>();
+        var episodes = new IReadOnlyList<SftRecord>[sft.Episodes];
+        long baseSeed = _config.Experiment.Seed * 1_000_000L + 999_000;
+        Parallel.For(0, sft.Episodes, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            episodes[i] = SftDatasetGenerator.PlayEpisode(baseSeed + i, i, sft.EpisodeSteps, PlanningSchedule.ForEpisode(baseSeed + i)));
+        foreach (var e in episodes) records.AddRange(e);
+        var fitting = records.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
+        if (fitting.Count == 0) throw new InvalidOperationException($"No teacher step fits model.context {_config.Model.Context}.");
+
+        var random = new Random((int)(_config.Experiment.Seed & 0x7fffffff));
+        double ema = double.NaN;
+        long samples = 0;
+        _model.train();
+        for (int step = 0; step < sft.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var prompts = new List<int[]>(sft.BatchSize);
+            var outputs = new List<int[]>(sft.BatchSize);
+            for (int b = 0; b < sft.BatchSize; b++)
+            {
+                var r = fitting[random.Next(fitting.Count)];
+                prompts.Add(r.Prompt);
+                outputs.Add(r.Output);
+            }
+            var stats = _sft.TrainStep(prompts, outputs);
+            samples += prompts.Count;
+            ema = double.IsNaN(ema) ? stats.Loss : 0.9 * ema + 0.1 * stats.Loss;
+            if (step % 10 == 0) progress?.Invoke(new UpdateOutcome(ema, "sft", samples));
+            if (ema <= sft.TargetLoss && step >= 20) break;
+        }
+        if (_reference is not null) _reference.CopyWeightsFrom(_model);
+        return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
+    }
+
+    public UpdateOutcome Update(IReadOnlyList<WeightedChunk> batch, CancellationToken cancellationToken)
+    {
+        var teacherChunks = batch.Where(c => c.Chunk.FromTeacher).ToList();
+        if (teacherChunks.Count > 0) return BehaviourCloning(teacherChunks);
+
+        var prompts = new List<int[]>();
+        var outputs = new List<int[]>();
+        var logProbs = new List<float>();
+        var values = new List<float>();
+        var advantages = new List<float>();
+        var returns = new List<float>();
+        foreach (var (chunk, weight, _) in batch)
+        {
+            int k = chunk.Envs, steps = chunk.Steps;
+            var rewards = new float[steps];
+            var plan = new int[steps];
+            var vals = new float[steps];
+            var dones = new bool[steps];
+            for (int env = 0; env < k; env++)
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    int j = t * k + env;
+                    rewards[t] = chunk.Rewards[j];
+                    plan[t] = chunk.PlanTokens[j];
+                    vals[t] = chunk.Values[j];
+                    dones[t] = chunk.Dones[j];
+                }
+                var (adv, ret, _) = Ppo.Advantages(rewards, plan, vals, dones, chunk.BootstrapValues[env], _options);
+                for (int t = 0; t < steps; t++)
+                {
+                    int j = t * k + env;
+                    if (chunk.PromptTokens[j].Length + chunk.OutputTokens[j].Length > _config.Model.Context) continue;
+                    prompts.Add(chunk.PromptTokens[j]);
+                    outputs.Add(chunk.OutputTokens[j]);
+                    logProbs.Add(chunk.LogProbs[j]);
+                    values.Add(chunk.Values[j]);
+                    advantages.Add(adv[t] * weight);
+                    returns.Add(ret[t]);
+                }
+            }
+        }
+        if (prompts.Count == 0) return new UpdateOutcome(double.NaN, "ppo", 0);
+        _model.train();
+        var stats = _ppo.Update(new PpoBatch(prompts, outputs, logProbs.ToArray(), values.ToArray(), advantages.ToArray(), returns.ToArray()));
+        _step++;
+        double loss = stats.PgLoss + _options.VfCoef * stats.VLoss - _options.EntCoef * stats.Entropy + _options.KlCoef * stats.KlRef;
+        return new UpdateOutcome(loss, "ppo", prompts.Count, new Dictionary<string, double>
+        {
+            ["pg_loss"] = stats.PgLoss, ["v_loss"] = stats.VLoss, ["entropy"] = stats.Entropy,
+            ["approx_kl"] = stats.ApproxKl, ["clip_frac"] = stats.ClipFrac, ["explained_variance"] = stats.ExplainedVariance,
+        });
+    }
+
+    private UpdateOutcome BehaviourCloning(List<WeightedChunk> chunks)
+    {
+        var prompts = new List<int[]>();
+        var outputs = new List<int[]>();
+        foreach (var c in chunks)
+            for (int j = 0; j < c.Chunk.PromptTokens.Length; j++)
+                if (c.Chunk.PromptTokens[j].Length + c.Chunk.OutputTokens[j].Length <= _config.Model.Context)
+                {
+                    prompts.Add(c.Chunk.PromptTokens[j]);
+                    outputs.Add(c.Chunk.OutputTokens[j]);
+                }
+        if (prompts.Count == 0) return new UpdateOutcome(double.NaN, "sft", 0);
+        _model.train();
+        double loss = 0;
+        int batches = 0;
+        for (int start = 0; start < prompts.Count; start += _config.Sft.BatchSize)
+        {
+            int n = Math.Min(_config.Sft.BatchSize, prompts.Count - start);
+            loss += _sft.TrainStep(prompts.GetRange(start, n), outputs.GetRange(start, n)).Loss;
+            batches++;
+        }
+        _step++;
+        return new UpdateOutcome(loss / batches, "sft", prompts.Count);
+    }
+
+    public byte[] ExportWeights() => PolicySetup.Export(_model, _step, _step == 0 ? "sft" : "ppo");
+
+    public void Dispose()
+    {
+        _ppo.Dispose();
+        _sft.Dispose();
+        _reference?.Dispose();
+        _model.Dispose();
+    }
+}
+
+public sealed class TorchLearnerFactory : ILearnerAlgorithmFactory
+{
+    public ILearnerAlgorithm Create(RolloutsConfig config) => new TorchLearnerAlgorithm(config);
+}

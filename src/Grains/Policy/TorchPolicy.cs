@@ -1,0 +1,113 @@
+using Rollouts.Agent;
+using Rollouts.Config;
+using Rollouts.Crafter;
+using Rollouts.Policy;
+using TorchSharp;
+
+namespace Rollouts.Grains.Policy;
+
+/// <summary>The pieces shared by the acting policy and the learner: token ids, grammar, model shape, weight blobs.</summary>
+public static class PolicySetup
+{
+    public static readonly TokenSpec Tokens = new(Vocabulary.Size, Vocabulary.Pad, Vocabulary.Plan, Vocabulary.PlanEnd, Vocabulary.Act,
+        Vocabulary.Eos, Vocabulary.Separator,
+        ActionIds: Enum.GetValues<CrafterAction>().Select(Vocabulary.ActionToken).ToArray(),
+        PlanWordIds: Subgoals.Phrases.SelectMany(Vocabulary.Encode).Distinct().Order().ToArray());
+
+    public static OutputGrammar Grammar(RolloutsConfig config) =>
+        new(Tokens, maxPlanTokens: Math.Max(4, config.Model.MaxOutputTokens - 4), endWithEos: false);
+
+    public static PolicyConfig ModelConfig(RolloutsConfig config) => new(
+        VocabSize: Tokens.VocabSize,
+        DModel: config.Model.DModel,
+        Layers: config.Model.Layers,
+        Heads: config.Model.Heads,
+        DFf: 4 * config.Model.DModel,
+        MaxContext: config.Model.Context);
+
+    public static torch.Device Device(RolloutsConfig config) => config.Model.Device switch
+    {
+        "cuda" => torch.CUDA,
+        "auto" => TorchRuntime.DefaultDevice,
+        _ => torch.CPU,
+    };
+
+    /// <summary>A fresh model; every process of the experiment starts from the same weights (seeded by the experiment).</summary>
+    public static PolicyModel NewModel(RolloutsConfig config)
+    {
+        TorchRuntime.EnsureLoaded();
+        // Small models run fastest on one thread per process; the inference and learner roles share the cores.
+        if (config.Model.Device == "cpu") TorchRuntime.SetCpuThreads(1);
+        return new PolicyModel(ModelConfig(config).Validate(), Device(config), seed: config.Experiment.Seed);
+    }
+
+    /// <summary>The weights as a blob: a policy checkpoint file (checksummed), as <see cref="PolicyCheckpoint"/> writes it.</summary>
+    public static byte[] Export(PolicyModel model, long step, string kind)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rollouts-export-{Environment.ProcessId}-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            PolicyCheckpoint.Save(path, model, step, kind);
+            return File.ReadAllBytes(path);
+        }
+        finally { File.Delete(path); }
+    }
+
+    public static void Import(PolicyModel model, byte[] blob)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rollouts-import-{Environment.ProcessId}-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            File.WriteAllBytes(path, blob);
+            PolicyCheckpoint.LoadInto(path, model);
+        }
+        finally { File.Delete(path); }
+    }
+}
+
+/// <summary>The TorchSharp transformer as the inference grain's policy: grammar-constrained sampling with a KV cache.</summary>
+public sealed class TorchDecisionPolicy : IDecisionPolicy
+{
+    private readonly PolicyModel _model;
+    private readonly OutputGrammar _grammar;
+    private readonly DecodeOptions _decode;
+    private readonly torch.Generator _generator;
+
+    public TorchDecisionPolicy(RolloutsConfig config)
+    {
+        _model = PolicySetup.NewModel(config);
+        _model.eval();
+        _grammar = PolicySetup.Grammar(config);
+        _decode = new DecodeOptions(Temperature: config.Model.Temperature);
+        _generator = new torch.Generator((ulong)(config.Experiment.Seed * 31 + 7), _model.Device);
+    }
+
+    public int Version { get; private set; }
+
+    public PolicyOutput[] DecideBatch(IReadOnlyList<int[]> prompts)
+    {
+        using var noGrad = torch.no_grad();
+        var results = PolicyDecoder.Generate(_model, _grammar, prompts, _decode, _generator);
+        var outputs = new PolicyOutput[results.Length];
+        for (int i = 0; i < results.Length; i++)
+            outputs[i] = new PolicyOutput(results[i].Output, results[i].LogProb, results[i].Value, results[i].PlanTokens);
+        return outputs;
+    }
+
+    public void LoadWeights(byte[] weights, int version)
+    {
+        PolicySetup.Import(_model, weights);
+        Version = version;
+    }
+
+    public void Dispose()
+    {
+        _generator.Dispose();
+        _model.Dispose();
+    }
+}
+
+public sealed class TorchDecisionPolicyFactory : IDecisionPolicyFactory
+{
+    public IDecisionPolicy Create(RolloutsConfig config) => new TorchDecisionPolicy(config);
+}
