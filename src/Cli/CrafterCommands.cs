@@ -17,14 +17,14 @@ internal static class CrafterCommands
     private static Command Verify()
     {
         var files = new Argument<string[]>("FILE") { Description = "Trace files (episode or world dumps, gzip'd JSON lines).", Arity = ArgumentArity.OneOrMore };
-        var pixels = new Option<bool>("--pixels") { Description = "Also render every frame and compare its pixel sum with the trace's obs_sum." };
+        var noPixels = new Option<bool>("--no-pixels") { Description = "Skip rendering; by default every frame is rendered and its pixel sum compared with the trace's obs_sum (reported beside the verdict)." };
         var command = new Command("verify", "Replay reference traces and report whether the port is identical at every step.");
         command.Arguments.Add(files);
-        command.Options.Add(pixels);
+        command.Options.Add(noPixels);
         command.SetAction(parse =>
         {
             string[] paths = parse.GetValue(files) ?? [];
-            bool comparePixels = parse.GetValue(pixels);
+            bool comparePixels = !parse.GetValue(noPixels);
             int identical = 0;
             foreach (string path in paths)
             {

@@ -12,6 +12,9 @@ public class CrafterVerifyCommandTests
         Assert.Equal(0, code);
         Assert.Equal($"{files.Length}/{files.Length} traces identical", lines[^1]);
         Assert.All(lines[..^1], l => Assert.Contains(": identical", l));
+        // Episode files are rendered too: every frame's pixel sum matches the reference's obs_sum.
+        string episodeLine = lines.Single(l => l.Contains("-seed1-"));
+        Assert.Matches(@"pixels: (\d+)/\1 frames identical, largest sum difference 0\)", episodeLine);
     }
 
     [Fact]
