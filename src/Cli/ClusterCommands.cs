@@ -28,6 +28,7 @@ internal static class ClusterCommands
         root.Subcommands.Add(Status());
         root.Subcommands.Add(Steer());
         root.Subcommands.Add(Stop());
+        root.Subcommands.Add(ClusterBenchCommand.Create());
     }
 
     // ---- shared options ----

@@ -47,7 +47,7 @@ public static class RolloutsHost
         {
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
             // Orleans' own start-up notes and shutdown noise are not for the console of an embedded run.
-            builder.Logging.AddFilter("Orleans", LogLevel.Error).AddFilter("Polly", LogLevel.None).AddFilter("Microsoft", LogLevel.Error);
+            builder.Logging.AddFilter("Orleans", LogLevel.Critical).AddFilter("Polly", LogLevel.None).AddFilter("Microsoft", LogLevel.Error);
         }
 
         builder.Services.AddSingleton(settings.Roles);
