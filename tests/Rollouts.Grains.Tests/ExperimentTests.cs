@@ -109,6 +109,8 @@ public sealed class ExperimentPersistenceTests
             var experiment = first.GrainFactory.GetGrain<IExperimentGrain>(config.Experiment.Name);
             await experiment.Submit(TestConfigs.Yaml(config), "persist.yaml");
             await TestConfigs.WaitUntil(async () => (await experiment.GetStatus()).Phase == ExperimentPhase.Done, "the experiment ends");
+            // The learner takes in (and learns from) what is still in flight before the state is compared.
+            await first.GrainFactory.GetGrain<ILearnerGrain>(config.Experiment.Name).Drain((await experiment.GetStatus()).ChunksPublished, TimeSpan.FromSeconds(20));
             await experiment.Steer("explore");
             before = await experiment.GetStatus();
         }
@@ -138,5 +140,43 @@ public sealed class ExperimentPersistenceTests
             await second.StopAllSilosAsync();
             await second.DisposeAsync();
         }
+    }
+}
+
+public sealed class ConfigFileTests
+{
+    private static string Repo([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
+
+    [Theory]
+    [InlineData("configs/quick.yaml")]
+    [InlineData("configs/default.yaml")]
+    public void The_shipped_configs_load(string file)
+    {
+        var config = ConfigLoader.Load(Path.Combine(Repo(), file));
+        Assert.Empty(config.Validate());
+        Assert.Equal("model", config.Rollout.Policy);
+    }
+
+    [Fact]
+    public void A_config_round_trips_through_yaml()
+    {
+        var config = TestConfigs.Small("roundtrip");
+        var again = ConfigLoader.Parse(ConfigLoader.ToYaml(config));
+        Assert.Equal(ConfigLoader.ToYaml(config), ConfigLoader.ToYaml(again));
+    }
+
+    [Theory]
+    [InlineData("inference:\n  max_batch: 0\n", "inference.max_batch: must be in 1..65536")]
+    [InlineData("model:\n  heads: 3\n", "model.heads: must be positive and divide model.d_model")]
+    [InlineData("learner:\n  lag_mode: sometimes\n", "learner.lag_mode: must be 'drop' or 'downweight'")]
+    [InlineData("envv:\n  area: 3\n", "unknown field 'envv'")]
+    [InlineData("env: 5\n", "'env' must be a mapping of fields")]
+    [InlineData("ppo:\n  gamma: [1, 2]\n", "'ppo.gamma' must be a number, not a list or mapping")]
+    public void Bad_values_name_the_field(string yaml, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "x.yaml"));
+        Assert.Contains("x.yaml", e.Message);
+        Assert.Contains(expected, e.Message);
     }
 }

@@ -69,7 +69,7 @@ public static class ConfigLoader
                 continue;
             }
             if (valueNode is not YamlScalarNode scalar)
-                throw new ConfigException($"{fileName}:{valueNode.Start.Line}: '{field}' must be a single {TypeName(type)} value");
+                throw new ConfigException($"{fileName}:{valueNode.Start.Line}: '{field}' must be {TypeName(type)}, not a list or mapping");
             property.SetValue(target, Convert(scalar, type, field, fileName));
         }
     }

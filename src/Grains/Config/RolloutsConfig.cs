@@ -15,6 +15,8 @@ public sealed class RolloutsConfig
     public RolloutSection Rollout { get; set; } = new();
     public InferenceSection Inference { get; set; } = new();
     public LearnerSection Learner { get; set; } = new();
+    /// <summary>How <c>rollouts train</c> evaluates the teacher, the SFT and the PPO policy (same seeds for all three).</summary>
+    public EvalSection Eval { get; set; } = new();
 
     /// <summary>Every problem, as "section.field: message" (empty when the config is valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -75,6 +77,11 @@ public sealed class RolloutsConfig
         Check(Learner.LagMode is "drop" or "downweight", "learner.lag_mode", "must be 'drop' or 'downweight'");
         Check(Learner.CheckpointEvery > 0, "learner.checkpoint_every", "must be positive");
         Check(Learner.QueueCapacity > 0, "learner.queue_capacity", "must be positive");
+
+        Check(Eval.Episodes > 0, "eval.episodes", "must be positive");
+        Check(Eval.Length > 0, "eval.length", "must be positive");
+        Check(Eval.Seed >= 0, "eval.seed", "must be non-negative");
+        Check(Eval.Temperature >= 0, "eval.temperature", "must be non-negative (0: greedy)");
         return errors;
     }
 }
@@ -180,4 +187,15 @@ public sealed class LearnerSection
     public int CheckpointEvery { get; set; } = 1;
     /// <summary>Chunks buffered between intake and the update loop.</summary>
     public int QueueCapacity { get; set; } = 256;
+}
+
+public sealed class EvalSection
+{
+    /// <summary>Evaluation episodes per agent (episode i uses env seed <c>seed * 1000 + i</c>).</summary>
+    public int Episodes { get; set; } = 32;
+    /// <summary>Evaluation episode length cap (the same for the teacher and the policies).</summary>
+    public int Length { get; set; } = 1000;
+    public long Seed { get; set; } = 777;
+    /// <summary>Sampling temperature of the policies when evaluated (0: greedy).</summary>
+    public double Temperature { get; set; } = 1.0;
 }
