@@ -1,0 +1,151 @@
+using Rollouts.Agent;
+using Rollouts.Agent.Evaluation;
+using Rollouts.Crafter;
+using Rollouts.Policy;
+
+namespace Rollouts.Training.Tests;
+
+public class PolicyAgentTests
+{
+    public PolicyAgentTests() => TestSupport.Init();
+
+    [Fact]
+    public void Decisions_follow_the_grammar_and_update_the_context()
+    {
+        using var dir = new TempDir();
+        using var policy = LoadedPolicy.Load(TestSupport.TinyCheckpoint(dir.Path), temperature: 1.0, seed: 5);
+        var agent = new PolicyAgent(policy);
+        var env = new CrafterEnv(11, new CrafterOptions { Length = 100 });
+        env.Reset();
+        agent.Reset(env);
+        int plans = 0, acts = 0;
+        for (int step = 0; step < 40; step++)
+        {
+            var decision = agent.Decide(env);
+            var output = decision.OutputTokens;
+            // The whole output is a sentence of the grammar: <plan> ... </plan> <act> A, or <act> A.
+            policy.Grammar.StatesFor(output);
+            Assert.Equal(Vocabulary.Act, output[^2]);
+            Assert.Equal(Vocabulary.ActionToken(decision.Action), output[^1]);
+            Assert.Equal(step + 1, agent.Context.Step);
+            Assert.Equal(decision.Action, agent.Context.History(agent.Context.HistoryCount - 1));
+            if (output[0] == Vocabulary.Plan)
+            {
+                plans++;
+                Assert.NotNull(decision.Plan);
+                Assert.Same(decision.Plan, agent.Context.Plan);
+                Assert.Equal(step, agent.Context.PlanStep);
+                Assert.Equal(output.Length - 2, decision.PlanTokenCount);
+                Assert.Equal(decision.PlanTokenCount, agent.LastGeneration!.PlanTokens);
+            }
+            else
+            {
+                acts++;
+                Assert.Null(decision.Plan);
+                Assert.Equal(0, decision.PlanTokenCount);
+            }
+            if (env.Step(decision.Action).Done) break;
+        }
+        // An untrained model samples both kinds of output.
+        Assert.True(plans > 0 && acts > 0, $"plans {plans}, acts {acts}");
+    }
+
+    [Fact]
+    public void Greedy_decoding_is_deterministic()
+    {
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path);
+        int[] Play()
+        {
+            using var policy = LoadedPolicy.Load(path, temperature: 0);
+            var agent = new PolicyAgent(policy);
+            var env = new CrafterEnv(3, new CrafterOptions { Length = 30 });
+            env.Reset();
+            agent.Reset(env);
+            var actions = new List<int>();
+            for (int i = 0; i < 10; i++)
+            {
+                var d = agent.Decide(env);
+                actions.Add((int)d.Action);
+                env.Step(d.Action);
+            }
+            return actions.ToArray();
+        }
+        Assert.True(Play().SequenceEqual(Play()));
+    }
+
+    [Fact]
+    public void Batched_evaluation_plays_every_episode_on_the_eval_seeds()
+    {
+        using var dir = new TempDir();
+        using var policy = LoadedPolicy.Load(TestSupport.TinyCheckpoint(dir.Path), temperature: 1.0);
+        var results = BatchedEvaluator.Play(policy, seed: 9, episodes: 5, length: 25, concurrent: 3);
+        Assert.Equal(5, results.Length);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(EpisodeRunner.EpisodeSeed(9, i), results[i].Seed);
+            Assert.InRange(results[i].Length, 1, 25);
+            Assert.True(results[i].PlanSteps <= results[i].Length);
+        }
+        Assert.True(policy.Decisions >= results.Sum(r => r.Length));
+        var summary = EvaluationSummary.FromEpisodes(results);
+        Assert.InRange(summary.PlanningRate, 0, 1);
+    }
+
+    [Fact]
+    public void Long_prompts_keep_bos_and_their_end()
+    {
+        int[] prompt = Enumerable.Range(1, 20).ToArray();
+        Assert.Same(prompt, LoadedPolicy.FitPrompt(prompt, 20));
+        Assert.Equal([1, 15, 16, 17, 18, 19, 20], LoadedPolicy.FitPrompt(prompt, 7));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_another_vocabulary_is_refused_with_one_clear_message()
+    {
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path, TestSupport.TinyConfig(vocab: Vocabulary.Size + 7));
+        var e = Assert.Throws<CheckpointException>(() => LoadedPolicy.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("vocabulary", e.Message);
+        Assert.Contains((Vocabulary.Size + 7).ToString(), e.Message);
+
+        var spec = Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:" + path));
+        Assert.Contains("vocabulary", spec.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_whose_context_cannot_hold_a_prompt_is_refused()
+    {
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path, TestSupport.TinyConfig(context: 40));
+        var e = Assert.Throws<CheckpointException>(() => LoadedPolicy.Load(path));
+        Assert.Contains("context of 40 tokens", e.Message);
+    }
+
+    [Fact]
+    public void Missing_truncated_and_foreign_files_are_clear_errors()
+    {
+        using var dir = new TempDir();
+        string good = TestSupport.TinyCheckpoint(dir.Path);
+        string truncated = Path.Combine(dir.Path, "truncated.ckpt");
+        var bytes = File.ReadAllBytes(good);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        string foreign = Path.Combine(dir.Path, "notes.txt");
+        File.WriteAllText(foreign, "not a checkpoint at all, just some text");
+
+        Assert.Contains("does not exist", Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:" + Path.Combine(dir.Path, "none.ckpt"))).Message);
+        Assert.Contains("truncated", Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:" + truncated)).Message);
+        Assert.Contains("not a Rollouts policy checkpoint", Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:" + foreign)).Message);
+        Assert.Contains("needs the path", Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:")).Message);
+    }
+
+    [Fact]
+    public void Agents_from_the_factory_share_the_model_and_play_episodes()
+    {
+        using var dir = new TempDir();
+        var create = AgentFactory.Resolve("checkpoint:" + TestSupport.TinyCheckpoint(dir.Path));
+        var results = EpisodeRunner.PlayMany(i => create(EpisodeRunner.EpisodeSeed(4, i)), seed: 4, episodes: 3, length: 15, maxParallelism: 3);
+        Assert.All(results, r => Assert.InRange(r.Length, 1, 15));
+    }
+}

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Rollouts.Agent;
+using Rollouts.Policy;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Rollouts.Training.Tests;
+
+internal static class TestSupport
+{
+    static TestSupport()
+    {
+        TorchRuntime.EnsureLoaded();
+        TorchRuntime.SetCpuThreads(1);
+        PolicyAgents.Register();
+    }
+
+    /// <summary>A tiny model for the real vocabulary, short context (prompts get cut to fit).</summary>
+    public static PolicyConfig TinyConfig(int vocab = -1, int context = 96) =>
+        new(vocab < 0 ? Vocabulary.Size : vocab, DModel: 16, Layers: 1, Heads: 2, DFf: 32, MaxContext: context);
+
+    /// <summary>Writes a checkpoint of a freshly initialised tiny model.</summary>
+    public static string TinyCheckpoint(string dir, PolicyConfig? config = null, string name = "tiny.ckpt", IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        string path = Path.Combine(dir, name);
+        using var model = new PolicyModel(config ?? TinyConfig(), TorchSharp.torch.CPU, seed: 3);
+        PolicyCheckpoint.Save(path, model, 0, "sft", metadata: metadata);
+        return path;
+    }
+
+    public static void Init() { }
+}
+
+/// <summary>A temporary folder, deleted afterwards.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rollouts-training-tests-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Runs the built rollouts.dll as a child process.</summary>
+internal static class CliProcess
+{
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    {
+        string dll = System.IO.Path.Combine(AppContext.BaseDirectory, "rollouts.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
