@@ -3,6 +3,8 @@ using Rollouts.Bench;
 // Benchmarks print key=value lines so scripts can read them; see bench/README.md for the numbers.
 string suite = args.Length > 0 ? args[0] : "crafter";
 double seconds = 3;
+int threads = 1;            // policy: libtorch threads
+string model = "default";   // policy: default (d128x4) or quick (configs/quick.yaml's d64x2)
 for (int i = 1; i < args.Length; i++)
 {
     if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0)
@@ -10,9 +12,19 @@ for (int i = 1; i < args.Length; i++)
         seconds = s;
         i++;
     }
+    else if (suite == "policy" && args[i] == "--threads" && i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t > 0)
+    {
+        threads = t;
+        i++;
+    }
+    else if (suite == "policy" && args[i] == "--model" && i + 1 < args.Length && args[i + 1] is "default" or "quick")
+    {
+        model = args[i + 1];
+        i++;
+    }
     else
     {
-        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S]");
+        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--model default|quick]");
         return 2;
     }
 }
@@ -22,7 +34,10 @@ switch (suite)
     case "crafter":
         CrafterBenchmark.Run(seconds, Console.Out);
         return 0;
+    case "policy":
+        PolicyBench.Run(seconds, threads, model, Console.Out);
+        return 0;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{suite}'. Known: crafter");
+        Console.Error.WriteLine($"error: unknown benchmark '{suite}'. Known: crafter, policy");
         return 2;
 }

@@ -1,0 +1,22 @@
+using Rollouts.Policy;
+using Rollouts.Policy.Benchmarks;
+
+namespace Rollouts.Bench;
+
+/// <summary>
+/// <c>rollouts-bench policy [--seconds S] [--threads N] [--model default|quick]</c>: the policy model's inference
+/// (batched generation with the KV cache) and training throughput and the matmul rate, as key=value lines
+/// (<see cref="PolicyBenchmark"/>). Numbers: bench/POLICY.md.
+/// </summary>
+public static class PolicyBench
+{
+    public static void Run(double seconds, int threads, string model, TextWriter output)
+    {
+        var config = model == "quick"
+            ? new PolicyConfig(VocabSize: 512, DModel: 64, Layers: 2, Heads: 4, DFf: 256, MaxContext: 160)
+            : PolicyConfig.Default;
+        output.WriteLine($"suite=policy model={model}");
+        foreach (string line in PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Seconds: seconds, Threads: threads)))
+            output.WriteLine(line);
+    }
+}
