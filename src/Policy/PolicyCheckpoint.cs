@@ -140,6 +140,17 @@ public static class PolicyCheckpoint
         return parsed.Info;
     }
 
+    /// <summary>
+    /// Restores a trainer: weights always; AdamW state and the step counter only from a checkpoint of the trainer's
+    /// own kind (an SFT checkpoint starts PPO at step 0 with fresh AdamW moments).
+    /// </summary>
+    internal static (PolicyCheckpointInfo Info, long Step) LoadForTrainer(string path, PolicyModel model, OptimizerHelper optimizer, string kind)
+    {
+        bool sameKind = ReadInfo(path).Kind == kind;
+        var info = LoadInto(path, model, sameKind ? optimizer : null);
+        return (info, sameKind ? info.Step : 0);
+    }
+
     public static string Describe(PolicyConfig c) =>
         $"(vocab {c.VocabSize}, d_model {c.DModel}, layers {c.Layers}, heads {c.Heads}, d_ff {c.DFf}, context {c.MaxContext}, tied {c.TieEmbeddings})";
 

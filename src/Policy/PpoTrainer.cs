@@ -181,11 +181,7 @@ public sealed class PpoTrainer : IDisposable
     /// <summary>Restores weights; AdamW state and the step counter too when the checkpoint was written by a PPO trainer.</summary>
     public PolicyCheckpointInfo LoadCheckpoint(string path)
     {
-        // Optimizer state and step only carry over from a checkpoint of the same kind (an SFT
-        // checkpoint starts PPO at step 0 with fresh AdamW moments).
-        var sameKind = PolicyCheckpoint.ReadInfo(path).Kind == CheckpointKind;
-        var info = PolicyCheckpoint.LoadInto(path, Model, sameKind ? optimizer : null);
-        Step = sameKind ? info.Step : 0;
+        (var info, Step) = PolicyCheckpoint.LoadForTrainer(path, Model, optimizer, CheckpointKind);
         return info;
     }
 
