@@ -6,7 +6,7 @@ namespace Rollouts.Bench;
 /// <summary>
 /// <c>rollouts-bench policy [--seconds S] [--threads N] [--model default|quick]</c>: the policy model's inference
 /// (batched generation with the KV cache) and training throughput and the matmul rate, as key=value lines
-/// (<see cref="PolicyBenchmark"/>). Numbers: bench/POLICY.md.
+/// (<see cref="PolicyBenchmark"/>). Numbers: bench/README.md.
 /// </summary>
 public static class PolicyBench
 {
