@@ -96,7 +96,7 @@ public static class TrainingRun
         TorchRuntime.SetCpuThreads(options.Threads);
 
         // (a) SFT warm-up.
-        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes (mixed planning schedules), up to {config.Sft.Steps} steps", config.Sft.Steps);
+        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes (mixed planning schedules), up to {config.Sft.Steps} steps{(config.Sft.ExtraSteps > 0 ? $" then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.ExtraSteps);
         var sftWatch = Stopwatch.StartNew();
         long sftSteps = 0;
         var sftOutcome = learner.RunSft(p =>
@@ -104,6 +104,17 @@ public static class TrainingRun
             sftSteps = p.Samples / Math.Max(1, config.Sft.BatchSize);
             observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({p.Samples / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
         }, cancellation);
+        if (config.Sft.ExtraSteps > 0)
+        {
+            // rollouts train only: more steps on the same teacher data (rollouts run keeps to the warm-up).
+            long warmupSamples = sftOutcome.Samples;
+            var extra = learner.ContinueSft(learner.SftData, config.Sft.ExtraSteps, seed: (int)((config.Experiment.Seed * 31 + 1) & 0x7fffffff), p =>
+            {
+                sftSteps = (warmupSamples + p.Samples) / Math.Max(1, config.Sft.BatchSize);
+                observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({(warmupSamples + p.Samples) / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
+            }, cancellation);
+            sftOutcome = new UpdateOutcome(extra.Loss, "sft", warmupSamples + extra.Samples, sftOutcome.Extra);
+        }
         double sftSeconds = sftWatch.Elapsed.TotalSeconds;
         var sftWeights = learner.ExportWeights();
         SaveCheckpoint(config, sftWeights, sftPath, step: sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize), kind: "sft");

@@ -50,6 +50,7 @@ public sealed class RolloutsConfig
         Check(Sft.BatchSize > 0, "sft.batch_size", "must be positive");
         Check(Sft.LearningRate > 0, "sft.learning_rate", "must be positive");
         Check(Sft.TargetLoss >= 0, "sft.target_loss", "must be non-negative");
+        Check(Sft.ExtraSteps >= 0, "sft.extra_steps", "must be non-negative");
 
         Check(Ppo.LearningRate > 0, "ppo.learning_rate", "must be positive");
         Check(Ppo.Gamma is > 0 and <= 1, "ppo.gamma", "must be in (0, 1]");
@@ -135,6 +136,8 @@ public sealed class SftSection
     public int BatchSize { get; set; } = 32;
     public double LearningRate { get; set; } = 1e-3;
     public double TargetLoss { get; set; } = 0.2;
+    /// <summary><c>rollouts train</c> only: gradient steps on the same teacher data after the warm-up (no early stop); <c>rollouts run</c> does the warm-up alone.</summary>
+    public int ExtraSteps { get; set; }
 }
 
 public sealed class PpoSection

@@ -21,6 +21,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     private readonly PpoTrainer _ppo;
     private readonly PpoOptions _options;
     private long _step;
+    private List<(int[] Prompt, int[] Output)> _sftData = [];
 
     public TorchLearnerAlgorithm(RolloutsConfig config)
     {
@@ -62,11 +63,38 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         var fitting = records.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
         if (fitting.Count == 0) throw new InvalidOperationException($"No teacher step fits model.context {_config.Model.Context}.");
 
+        _sftData = fitting.Select(r => (r.Prompt, r.Output)).ToList();
         var random = new Random((int)(_config.Experiment.Seed & 0x7fffffff));
+        var (ema, samples) = SftLoop(_sftData, sft.Steps, sft.TargetLoss, random, progress, cancellationToken);
+        if (_reference is not null) _reference.CopyWeightsFrom(_model);
+        return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
+    }
+
+    /// <summary>The teacher steps <see cref="RunSft"/> trained on (prompt, output), empty before it ran.</summary>
+    public IReadOnlyList<(int[] Prompt, int[] Output)> SftData => _sftData;
+
+    /// <summary>
+    /// More SFT (<c>rollouts train</c>'s <c>sft.extra_steps</c>): <paramref name="steps"/> gradient steps on batches drawn uniformly from <paramref name="data"/>
+    /// (examples longer than the context are left out), no early stop.
+    /// </summary>
+    public UpdateOutcome ContinueSft(IReadOnlyList<(int[] Prompt, int[] Output)> data, int steps, int seed,
+        Action<UpdateOutcome>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var fitting = data.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
+        if (fitting.Count == 0 || steps <= 0) return new UpdateOutcome(double.NaN, "sft", 0);
+        var (ema, samples) = SftLoop(fitting, steps, double.NegativeInfinity, new Random(seed), progress, cancellationToken);
+        if (_reference is not null) _reference.CopyWeightsFrom(_model);
+        return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
+    }
+
+    private (double Ema, long Samples) SftLoop(IReadOnlyList<(int[] Prompt, int[] Output)> fitting, int steps, double targetLoss,
+        Random random, Action<UpdateOutcome>? progress, CancellationToken cancellationToken)
+    {
+        var sft = _config.Sft;
         double ema = double.NaN;
         long samples = 0;
         _model.train();
-        for (int step = 0; step < sft.Steps; step++)
+        for (int step = 0; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var prompts = new List<int[]>(sft.BatchSize);
@@ -81,10 +109,9 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             samples += prompts.Count;
             ema = double.IsNaN(ema) ? stats.Loss : 0.9 * ema + 0.1 * stats.Loss;
             if (step % 10 == 0) progress?.Invoke(new UpdateOutcome(ema, "sft", samples));
-            if (ema <= sft.TargetLoss && step >= 20) break;
+            if (ema <= targetLoss && step >= 20) break;
         }
-        if (_reference is not null) _reference.CopyWeightsFrom(_model);
-        return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
+        return (ema, samples);
     }
 
     public UpdateOutcome Update(IReadOnlyList<WeightedChunk> batch, CancellationToken cancellationToken)

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Rollouts.Cli;
+using Rollouts.Config;
+using Rollouts.Grains.Policy;
+
+namespace Rollouts.Training.Tests;
+
+/// <summary><c>sft.extra_steps</c>: more SFT on the warm-up's teacher data, in <c>rollouts train</c> only.</summary>
+public class ExtraSftTests
+{
+    public ExtraSftTests() => TestSupport.Init();
+
+    private static RolloutsConfig TinyConfig()
+    {
+        var config = new RolloutsConfig();
+        config.Experiment.Seed = 3;
+        config.Model.DModel = 16;
+        config.Model.Layers = 1;
+        config.Model.Heads = 2;
+        config.Model.Context = 96;
+        config.Model.MaxOutputTokens = 12;
+        config.Sft.Episodes = 2;
+        config.Sft.EpisodeSteps = 20;
+        config.Sft.Steps = 3;
+        config.Sft.BatchSize = 8;
+        Assert.Empty(config.Validate());
+        return config;
+    }
+
+    [Fact]
+    public void Continued_sft_trains_on_the_warmup_data()
+    {
+        var config = TinyConfig();
+        using var learner = new TorchLearnerAlgorithm(config);
+        Assert.Empty(learner.SftData);
+        var warmup = learner.RunSft(null, CancellationToken.None);
+        Assert.Equal(warmup.Extra!["sft_records"], learner.SftData.Count);
+        Assert.True(learner.SftData.Count > 0);
+        Assert.All(learner.SftData, r => Assert.True(r.Prompt.Length + r.Output.Length <= config.Model.Context));
+
+        var before = learner.ExportWeights();
+        int reports = 0;
+        var more = learner.ContinueSft(learner.SftData, steps: 5, seed: 1, _ => reports++);
+        Assert.Equal(5L * 8, more.Samples);
+        Assert.True(reports > 0);
+        Assert.True(double.IsFinite(more.Loss));
+        Assert.False(before.AsSpan().SequenceEqual(learner.ExportWeights()));
+
+        // Nothing that fits the context, or no steps: nothing happens.
+        var tooLong = new List<(int[] Prompt, int[] Output)> { (new int[200], new int[2]) };
+        Assert.Equal(0, learner.ContinueSft(tooLong, 5, 1).Samples);
+        Assert.Equal(0, learner.ContinueSft(learner.SftData, 0, 1).Samples);
+    }
+
+    [Fact]
+    public void Train_adds_the_extra_steps_after_the_warmup()
+    {
+        using var dir = new TempDir();
+        string config = Path.Combine(dir.Path, "tiny.yaml");
+        File.WriteAllText(config, TrainCommandTests.TinyYaml.Replace("  batch_size: 8\n", "  batch_size: 8\n  extra_steps: 3\n"));
+        Assert.Equal(3, ConfigLoader.Load(config).Sft.ExtraSteps);
+        string outDir = Path.Combine(dir.Path, "run");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = TrainCommand.Run(config, outDir, threads: 1, stdout, stderr);
+        Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        // 4 warm-up steps (no early stop before step 20) and 3 more, 8 examples each.
+        Assert.Equal((4 + 3) * 8, summary.RootElement.GetProperty("sft_training").GetProperty("samples").GetInt64());
+    }
+
+    [Fact]
+    public void Negative_extra_steps_are_a_config_error()
+    {
+        var config = TinyConfig();
+        config.Sft.ExtraSteps = -1;
+        Assert.Contains(config.Validate(), e => e.Contains("sft.extra_steps"));
+    }
+}
