@@ -67,16 +67,8 @@ public sealed class LocalRollouts
     /// </summary>
     public TrajectoryChunk Collect(int steps, int version, List<EpisodeResult> finished, CancellationToken cancellation = default)
     {
-        int k = _envs.Count, n = k * steps;
-        var prompts = new int[n][];
-        var outputs = new int[n][];
-        var logProbs = new float[n];
-        var values = new float[n];
-        var rewards = new float[n];
-        var dones = new bool[n];
-        var planTokens = new int[n];
-        var actions = new int[n];
-        var versions = new int[n];
+        int k = _envs.Count;
+        var chunkBuilder = new TrajectoryChunkBuilder(k, steps);
         var stepActions = new int[k];
         var results = new StepResult[k];
 
@@ -87,17 +79,10 @@ public sealed class LocalRollouts
             _next = null;
             for (int i = 0; i < k; i++)
             {
-                int j = t * k + i;
                 var output = decisions[i];
                 var decision = LoadedPolicy.ToDecision(output.Tokens);
                 _contexts[i].Record(decision);
-                prompts[j] = _prompts[i];
-                outputs[j] = output.Tokens;
-                logProbs[j] = output.LogProb;
-                values[j] = output.Value;
-                planTokens[j] = output.PlanTokens;
-                actions[j] = (int)decision.Action;
-                versions[j] = version;
+                chunkBuilder.RecordDecision(t, i, _prompts[i], output, (int)decision.Action, version);
                 stepActions[i] = (int)decision.Action;
                 if (decision.Plan is not null)
                 {
@@ -108,9 +93,7 @@ public sealed class LocalRollouts
             _envs.Step(stepActions, results);
             for (int i = 0; i < k; i++)
             {
-                int j = t * k + i;
-                rewards[j] = (float)results[i].Reward;
-                dones[j] = results[i].Done;
+                chunkBuilder.RecordOutcome(t, i, (float)results[i].Reward, results[i].Done);
                 _returns[i] += results[i].Reward;
                 _lengths[i]++;
                 _unlocked[i] |= results[i].Unlocked;
@@ -132,25 +115,7 @@ public sealed class LocalRollouts
         _next = Decide();
         var bootstrap = new float[k];
         for (int i = 0; i < k; i++) bootstrap[i] = _next[i].Value;
-        return new TrajectoryChunk
-        {
-            ExperimentId = _experimentId,
-            ActorId = "local",
-            Sequence = _sequence++,
-            PolicyVersion = version,
-            Envs = k,
-            Steps = steps,
-            PromptTokens = prompts,
-            OutputTokens = outputs,
-            LogProbs = logProbs,
-            Values = values,
-            Rewards = rewards,
-            Dones = dones,
-            PlanTokens = planTokens,
-            Actions = actions,
-            StepVersions = versions,
-            BootstrapValues = bootstrap,
-        };
+        return chunkBuilder.Build(_experimentId, "local", _sequence++, version, bootstrap);
     }
 
     /// <summary>Forgets the decision computed for the next step (call after the policy's weights change).</summary>

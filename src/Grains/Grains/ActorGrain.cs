@@ -139,15 +139,7 @@ public sealed class ActorGrain(ILogger<ActorGrain> logger) : Grain, IActorGrain
         if (_needsInit) await InitEnvironment();
 
         int k = spec.Env.Count, steps = spec.ChunkLength, n = k * steps;
-        var prompts = new int[n][];
-        var outputs = new int[n][];
-        var logProbs = new float[n];
-        var values = new float[n];
-        var rewards = new float[n];
-        var dones = new bool[n];
-        var planTokens = new int[n];
-        var actions = new int[n];
-        var versions = new int[n];
+        var chunkBuilder = new TrajectoryChunkBuilder(k, steps);
         var finished = new List<EpisodeSummary>();
         long planSteps = 0, tokens = 0;
         int minVersion = int.MaxValue;
@@ -161,15 +153,9 @@ public sealed class ActorGrain(ILogger<ActorGrain> logger) : Grain, IActorGrain
             for (int i = 0; i < k; i++)
             {
                 var output = decisions.Outputs[i];
-                int j = t * k + i;
-                prompts[j] = obs.Tokens[i];
-                outputs[j] = output.Tokens;
                 stepOutputs[i] = output.Tokens;
-                logProbs[j] = output.LogProb;
-                values[j] = output.Value;
-                planTokens[j] = output.PlanTokens;
-                actions[j] = output.Tokens.Length > 0 && Rollouts.Agent.Vocabulary.IsAction(output.Tokens[^1]) ? output.Tokens[^1] - Rollouts.Agent.Vocabulary.FirstAction : -1;
-                versions[j] = decisions.PolicyVersion;
+                int action = output.Tokens.Length > 0 && Rollouts.Agent.Vocabulary.IsAction(output.Tokens[^1]) ? output.Tokens[^1] - Rollouts.Agent.Vocabulary.FirstAction : -1;
+                chunkBuilder.RecordDecision(t, i, obs.Tokens[i], output, action, decisions.PolicyVersion);
                 if (output.PlanTokens > 0)
                 {
                     planSteps++;
@@ -181,9 +167,7 @@ public sealed class ActorGrain(ILogger<ActorGrain> logger) : Grain, IActorGrain
             var result = await _env!.Step(stepOutputs);
             for (int i = 0; i < k; i++)
             {
-                int j = t * k + i;
-                rewards[j] = result.Rewards[i];
-                dones[j] = result.Dones[i];
+                chunkBuilder.RecordOutcome(t, i, result.Rewards[i], result.Dones[i]);
                 if (result.Dones[i]) _plans[i] = null;
             }
             finished.AddRange(result.Finished);
@@ -198,26 +182,7 @@ public sealed class ActorGrain(ILogger<ActorGrain> logger) : Grain, IActorGrain
         var bootstrap = new float[k];
         for (int i = 0; i < k; i++) bootstrap[i] = next.Outputs[i].Value;
 
-        var chunk = new TrajectoryChunk
-        {
-            ExperimentId = spec.ExperimentId,
-            ActorId = _chunkActorId,
-            Sequence = _sequence,
-            PolicyVersion = minVersion,
-            Envs = k,
-            Steps = steps,
-            PromptTokens = prompts,
-            OutputTokens = outputs,
-            LogProbs = logProbs,
-            Values = values,
-            Rewards = rewards,
-            Dones = dones,
-            PlanTokens = planTokens,
-            Actions = actions,
-            StepVersions = versions,
-            BootstrapValues = bootstrap,
-            FromTeacher = spec.UseTeacher,
-        };
+        var chunk = chunkBuilder.Build(spec.ExperimentId, _chunkActorId, _sequence, minVersion, bootstrap, spec.UseTeacher);
         await _stream!.OnNextAsync(chunk);
         _sequence++;
         _chunks++;
