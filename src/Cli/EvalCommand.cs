@@ -75,12 +75,7 @@ public static class EvalCommand
 
         try
         {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(stdout),
-                Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-                Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
-            });
+            var console = CliConsole.Create(stdout, interactive);
             if (!interactive) console.Profile.Width = 240;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             EpisodeResult[] results;

@@ -53,12 +53,7 @@ public static class TeacherCommands
             stderr.WriteLine($"error: {e.Message}");
             return 2;
         }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(stdout),
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
-        });
+        var console = CliConsole.Create(stdout, interactive);
         try
         {
             using var writer = new SftDatasetWriter(path, compress, seed, $"rollouts teacher dataset --episodes {episodes} --seed {seed} --length {length} --schedule {scheduleName}");

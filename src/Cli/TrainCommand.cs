@@ -47,12 +47,7 @@ public static class TrainCommand
             return 2;
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(stdout),
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
-        });
+        var console = CliConsole.Create(stdout, interactive);
         if (!interactive) console.Profile.Width = 200;
         console.MarkupLine($"[bold]rollouts train[/] {Markup.Escape(configPath)} → {Markup.Escape(dir)} " +
             Markup.Escape(string.Create(CultureInfo.InvariantCulture,
