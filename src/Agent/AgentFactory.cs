@@ -58,9 +58,14 @@ public static class AgentFactory
         {
             case "teacher":
             {
-                if (argument is not null) throw new AgentSpecException($"--agent teacher takes no argument (got '{text}').");
+                var vision = argument switch
+                {
+                    null or "full" => TeacherVision.Full,
+                    "local" => TeacherVision.Local,
+                    _ => throw new AgentSpecException($"--agent teacher takes teacher, teacher:full or teacher:local (got '{text}')."),
+                };
                 var fixedSchedule = ParseSchedule(schedule);
-                return envSeed => new Teacher(new TeacherOptions { Schedule = fixedSchedule ?? PlanningSchedule.ForEpisode(envSeed) });
+                return envSeed => new Teacher(new TeacherOptions { Schedule = fixedSchedule ?? PlanningSchedule.ForEpisode(envSeed), Vision = vision });
             }
             case "plan":
             {

@@ -41,6 +41,14 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Local_vision_teacher_runs()
+    {
+        var (code, stdout, stderr) = Run(new EvalOptions { Agent = "teacher:local", Episodes = 2, Seed = 1, Length = 60 });
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("crafter_score=", stdout.TrimEnd().Split('\n')[^1]);
+    }
+
+    [Fact]
     public void Fixed_plan_agent_runs()
     {
         var (code, stdout, stderr) = Run(new EvalOptions { Agent = "plan", Plan = "collect wood, place table", Episodes = 1, Seed = 1, Length = 40 });
@@ -54,6 +62,7 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("plan", "collect wood, fly", 2, "Allowed subgoals: collect coal")]
     [InlineData("plan", null, 2, "--plan")]
     [InlineData("teacher", null, 0, "--episodes must be positive")]
+    [InlineData("teacher:partial", null, 2, "teacher:full or teacher:local")]
     public void Bad_input_is_one_clear_message_and_a_nonzero_exit(string agent, string? plan, int episodes, string expected)
     {
         string path = Path.Combine(_dir, "bad.json");

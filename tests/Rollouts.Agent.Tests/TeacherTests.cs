@@ -95,4 +95,55 @@ public class TeacherTests
         agent.Decide(env);
         Assert.Equal(3, agent.CompletedSubgoals);
     }
+
+    [Theory]
+    [InlineData(TeacherVision.Local, true)]
+    [InlineData(TeacherVision.Full, false)]
+    public void Local_vision_teacher_decides_from_the_view_window_alone(TeacherVision vision, bool expectSame)
+    {
+        // Two teachers decide on the same env each step; the second sees every cell outside the prompt's 9x7 window
+        // replaced by tempting materials. A local teacher must not notice; a full one must.
+        var env = new CrafterEnv(7, new CrafterOptions { Length = 10000 });
+        env.Reset();
+        var honest = new Teacher(new TeacherOptions { Vision = vision });
+        var tempted = new Teacher(new TeacherOptions { Vision = vision });
+        honest.Reset(env);
+        tempted.Reset(env);
+        var world = env.World;
+        var saved = new Material[world.Width * world.Height];
+        Material[] lures = [Material.Tree, Material.Water, Material.Stone, Material.Coal, Material.Iron, Material.Diamond];
+        int differences = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            var a = honest.Decide(env);
+            int px = env.Player.X, py = env.Player.Y;
+            for (int x = 0; x < world.Width; x++)
+            for (int y = 0; y < world.Height; y++)
+            {
+                saved[x * world.Height + y] = world.GetMaterial(x, y);
+                bool inWindow = Math.Abs(x - px) <= ObservationEncoder.WindowHalfWidth && Math.Abs(y - py) <= ObservationEncoder.WindowHalfHeight;
+                if (!inWindow && world.GetObject(x, y) is null) world.SetMaterial(x, y, lures[(x + y) % lures.Length]);
+            }
+            var b = tempted.Decide(env);
+            for (int x = 0; x < world.Width; x++)
+            for (int y = 0; y < world.Height; y++)
+                world.SetMaterial(x, y, saved[x * world.Height + y]);
+            if (a.Action != b.Action || !a.OutputTokens.SequenceEqual(b.OutputTokens))
+            {
+                differences++;
+                if (expectSame) Assert.Fail($"step {step}: {a.Action} vs {b.Action} with the outside of the window changed");
+                break;
+            }
+            if (env.Step(a.Action).Done) break;
+        }
+        if (!expectSame) Assert.True(differences > 0, "the full-vision teacher never reacted to the changed map");
+    }
+
+    [Fact]
+    public void Local_vision_teacher_still_plays_the_tech_tree()
+    {
+        var results = EpisodeRunner.PlayMany(_ => new Teacher(new TeacherOptions { Vision = TeacherVision.Local }), 5, episodes: 4, length: 600);
+        Assert.True(results.Count(r => r.Has(Achievement.MakeWoodPickaxe)) >= 3, "the local teacher rarely makes a wood pickaxe");
+        Assert.True(results.Max(r => r.UnlockedCount) >= 10, $"at most {results.Max(r => r.UnlockedCount)} achievements");
+    }
 }

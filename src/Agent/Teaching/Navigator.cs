@@ -86,6 +86,16 @@ internal sealed class Navigator
         _ => false,
     };
 
+    /// <summary>Cells of the view window around the player (x ± <see cref="ObservationEncoder.WindowHalfWidth"/>, y ±
+    /// <see cref="ObservationEncoder.WindowHalfHeight"/>) when the navigator sees only the window; the whole map else.</summary>
+    public bool LocalVision { get; set; }
+
+    private int _px, _py;
+
+    /// <summary>Is (x, y) known this step: in the window in local vision, anywhere else.</summary>
+    public bool Visible(int x, int y) => !LocalVision
+        || (Math.Abs(x - _px) <= ObservationEncoder.WindowHalfWidth && Math.Abs(y - _py) <= ObservationEncoder.WindowHalfHeight);
+
     private void FillCosts(World world, Player player)
     {
         Span<byte> byMaterial = stackalloc byte[16];
@@ -101,6 +111,13 @@ internal sealed class Navigator
             int row = (x + 1) * _stride + 1;
             int src = x * _height;
             for (int y = 0; y < _height; y++) _cost[row + y] = byMaterial[map[src + y]];
+        }
+        if (LocalVision)
+        {
+            // Outside the window nothing is known: assume free ground (re-planned every step as the window moves).
+            for (int x = 0; x < _width; x++)
+            for (int y = 0; y < _height; y++)
+                if (!Visible(x, y)) _cost[Padded(x, y)] = 1;
         }
         foreach (var obj in Objects(world))
         {
@@ -120,7 +137,7 @@ internal sealed class Navigator
         _objectList.Clear();
         for (int x = 0; x < _width; x++)
         for (int y = 0; y < _height; y++)
-            if (world.GetObject(x, y) is { } o && o.Kind != ObjectKind.Player) _objectList.Add(o);
+            if (Visible(x, y) && world.GetObject(x, y) is { } o && o.Kind != ObjectKind.Player) _objectList.Add(o);
         return _objectList;
     }
 
@@ -128,6 +145,8 @@ internal sealed class Navigator
     public void Compute(CrafterEnv env)
     {
         var player = env.Player;
+        _px = player.X;
+        _py = player.Y;
         FillCosts(env.World, player);
         Array.Fill(_dist, Unreachable);
         Array.Clear(_bucketCount);

@@ -163,7 +163,7 @@ public sealed partial class Teacher
             for (int d = 0; d < 4; d++)
             {
                 int tx = sx + Navigator.Dx[d], ty = sy + Navigator.Dy[d];
-                if (!World.IsInside(tx, ty) || !isTarget(tx, ty)) continue;
+                if (!World.IsInside(tx, ty) || !Visible(tx, ty) || !isTarget(tx, ty)) continue;
                 bool free = IsFreeWalkable(tx, ty);
                 int cost;
                 if (here && Facing(d)) cost = 0;
@@ -231,6 +231,7 @@ public sealed partial class Teacher
         {
             if (map[i] != (byte)Material.Table) continue;
             int tx = i / h, ty = i % h;
+            if (!Visible(tx, ty)) continue;
             for (int x = Math.Max(0, tx - 1); x <= Math.Min(w - 1, tx + 1); x++)
             for (int y = Math.Max(0, ty - 1); y <= Math.Min(h - 1, ty + 1); y++)
             {
@@ -303,7 +304,7 @@ public sealed partial class Teacher
         for (int x = Math.Max(0, p.X - 20); x <= Math.Min(World.Width - 1, p.X + 20); x++)
         for (int y = Math.Max(0, p.Y - 20); y <= Math.Min(World.Height - 1, p.Y + 20); y++)
         {
-            if (World.GetObject(x, y) is not Plant { IsRipe: true } plant) continue;
+            if (!Visible(x, y) || World.GetObject(x, y) is not Plant { IsRipe: true } plant) continue;
             int c = ApproachCost(x, y);
             if (c < bestCost)
             {
@@ -328,7 +329,7 @@ public sealed partial class Teacher
         for (int x = Math.Max(0, p.X - 30); x <= Math.Min(World.Width - 1, p.X + 30); x++)
         for (int y = Math.Max(0, p.Y - 30); y <= Math.Min(World.Height - 1, p.Y + 30); y++)
         {
-            if (World.GetObject(x, y) is not Plant plant) continue;
+            if (!Visible(x, y) || World.GetObject(x, y) is not Plant plant) continue;
             int c = ApproachCost(x, y);
             if (c == Navigator.Unreachable) c = 1000 + plant.Distance(p);
             if (c < youngDistance)
@@ -393,6 +394,7 @@ public sealed partial class Teacher
     {
         _chain.Add(Subgoal.Explore);
         var p = Player;
+        if (_nav.LocalVision) return ExploreByHeading();
         if (_exploreTarget is { } t && (t.Steps <= 0 || (t.X == p.X && t.Y == p.Y) || _nav.Distance(t.X, t.Y) == Navigator.Unreachable))
             _exploreTarget = null;
         if (_exploreTarget is null)
@@ -409,6 +411,33 @@ public sealed partial class Teacher
         if (_exploreTarget is not { } target) return Navigator.MoveAction(_random.Next(4));
         _exploreTarget = (target.X, target.Y, target.Steps - 1);
         return StepToward(target.X, target.Y);
+    }
+
+    /// <summary>
+    /// Exploring without a map: keep walking the way of the last move in the recent actions (which the prompt shows),
+    /// turn when the way ahead is blocked (or now and then), never straight back unless it is the only way.
+    /// </summary>
+    private CrafterAction ExploreByHeading()
+    {
+        var p = Player;
+        int heading = -1;
+        for (int i = _context.HistoryCount - 1; i >= 0 && heading < 0; i--)
+        {
+            var a = _context.History(i);
+            if (a is >= CrafterAction.MoveLeft and <= CrafterAction.MoveDown) heading = a - CrafterAction.MoveLeft;
+        }
+        if (heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading]) && _random.Next(24) != 0)
+            return Navigator.MoveAction(heading);
+        Span<int> options = stackalloc int[4];
+        int count = 0;
+        for (int d = 0; d < 4; d++)
+            if (d != heading && (heading < 0 || d != Navigator.Opposite(heading)) && IsFreeWalkable(p.X + Navigator.Dx[d], p.Y + Navigator.Dy[d]))
+                options[count++] = d;
+        if (count == 0 && heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[Navigator.Opposite(heading)], p.Y + Navigator.Dy[Navigator.Opposite(heading)]))
+            options[count++] = Navigator.Opposite(heading);
+        if (count == 0) return heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading])
+            ? Navigator.MoveAction(heading) : Navigator.MoveAction(_random.Next(4));
+        return Navigator.MoveAction(options[_random.Next(count)]);
     }
 
     // ----- sleeping in a shelter -----
@@ -472,7 +501,7 @@ public sealed partial class Teacher
         return ShelterWallsOk(s.Ax, s.Ay, s.Dir, requireStone: false);
     }
 
-    private bool SolidAt(int x, int y) => !World.IsInside(x, y) || IsSolid(World.GetMaterial(x, y));
+    private bool SolidAt(int x, int y) => !World.IsInside(x, y) || (Visible(x, y) && IsSolid(World.GetMaterial(x, y)));
 
     private bool ShelterWallsOk(int ax, int ay, int d, bool requireStone)
     {
@@ -509,12 +538,13 @@ public sealed partial class Teacher
         for (int ay = 0; ay < h; ay++)
         {
             int c = _nav.Distance(ax, ay);
-            if (c == Navigator.Unreachable || c >= bestCost) continue;
+            if (c == Navigator.Unreachable || c >= bestCost || !Visible(ax, ay)) continue;
             if (!Navigator.IsWalkable(World.GetMaterial(ax, ay))) continue;
             for (int d = 0; d < 4; d++)
             {
                 if (!ShelterWallsOk(ax, ay, d, requireStone: true)) continue;
                 int bx = ax + Navigator.Dx[d], by = ay + Navigator.Dy[d];
+                if (!Visible(bx, by) || !Visible(bx + Navigator.Dx[d], by + Navigator.Dy[d])) continue;
                 if (World.GetMaterial(bx, by) == Material.Stone && p[Item.WoodPickaxe] == 0) continue;
                 int cost = c + 4;
                 if (cost < bestCost)

@@ -18,6 +18,9 @@ public sealed record TeacherOptions
 
     /// <summary>Steps after which a subgoal of a fixed plan is given up.</summary>
     public int FixedSubgoalTimeout { get; init; } = 1500;
+
+    /// <summary>What it knows of the map: all of it, or only the student's view window (what the prompt shows).</summary>
+    public TeacherVision Vision { get; init; } = TeacherVision.Full;
 }
 
 /// <summary>
@@ -84,6 +87,7 @@ public sealed partial class Teacher : IAgent
         _env = env;
         if (_nav is null || _nav.Width != env.World.Width || _nav.Height != env.World.Height)
             _nav = new Navigator(env.World.Width, env.World.Height);
+        _nav.LocalVision = _options.Vision == TeacherVision.Local;
         _random = new Random(unchecked((int)(env.Seed * 7919 + env.Episode)));
         _context.Reset();
         _drinking = _eating = _resting = false;
@@ -124,6 +128,17 @@ public sealed partial class Teacher : IAgent
             decision = AgentDecision.ActOnlyDecision(action);
         _context.Record(decision);
         return decision;
+    }
+
+    /// <summary>
+    /// What the teacher would output in the state another agent (a student) reached, given that agent's context (its plan
+    /// and recent actions, which the prompt shows): the label of DAgger-style data. Call it every step of the student's
+    /// episode after <see cref="Reset"/>, so that the teacher's own memory (needs, shelter) follows the episode.
+    /// </summary>
+    public AgentDecision Label(CrafterEnv env, AgentContext studentContext)
+    {
+        _context.CopyFrom(studentContext);
+        return Decide(env);
     }
 
     /// <summary>The plan: the chain being worked on, innermost first, then the next unfinished tech-tree goals.</summary>
@@ -296,6 +311,9 @@ public sealed partial class Teacher : IAgent
 
     private World World => _env.World;
 
+    /// <summary>Is the cell known to the teacher this step (always, unless it sees only the view window)?</summary>
+    private bool Visible(int x, int y) => _nav.Visible(x, y);
+
     private Player Player => _env.Player;
 
     /// <summary>Nearest object of a kind within a Manhattan radius (optionally only ones the player can reach,
@@ -326,6 +344,7 @@ public sealed partial class Teacher : IAgent
         for (int x = x0; x <= x1; x++)
         for (int y = y0; y <= y1; y++)
         {
+            if (!Visible(x, y)) continue;
             var obj = World.GetObject(x, y);
             if (obj is null || obj.Kind != kind) continue;
             int d = Math.Abs(x - p.X) + Math.Abs(y - p.Y);
@@ -376,10 +395,10 @@ public sealed partial class Teacher : IAgent
             {
                 int ds = _nav.DistanceOfIndex(s);
                 int sx = s / h, sy = s % h;
-                if (sx > 0 && _materialCost[map[s - h]] > ds) _materialCost[map[s - h]] = ds;
-                if (sx < w - 1 && _materialCost[map[s + h]] > ds) _materialCost[map[s + h]] = ds;
-                if (sy > 0 && _materialCost[map[s - 1]] > ds) _materialCost[map[s - 1]] = ds;
-                if (sy < h - 1 && _materialCost[map[s + 1]] > ds) _materialCost[map[s + 1]] = ds;
+                if (sx > 0 && _materialCost[map[s - h]] > ds && Visible(sx - 1, sy)) _materialCost[map[s - h]] = ds;
+                if (sx < w - 1 && _materialCost[map[s + h]] > ds && Visible(sx + 1, sy)) _materialCost[map[s + h]] = ds;
+                if (sy > 0 && _materialCost[map[s - 1]] > ds && Visible(sx, sy - 1)) _materialCost[map[s - 1]] = ds;
+                if (sy < h - 1 && _materialCost[map[s + 1]] > ds && Visible(sx, sy + 1)) _materialCost[map[s + 1]] = ds;
             }
             _materialCostValid = true;
         }
