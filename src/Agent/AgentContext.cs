@@ -61,4 +61,25 @@ public sealed class AgentContext
         if (_historyCount < HistoryLength) _historyCount++;
         Step++;
     }
+
+    /// <summary>Becomes a copy of <paramref name="other"/> (plan, plan step, step, recent actions).</summary>
+    public void CopyFrom(AgentContext other)
+    {
+        Step = other.Step;
+        Plan = other.Plan;
+        PlanStep = other.PlanStep;
+        Array.Copy(other._history, _history, HistoryLength);
+        _historyCount = other._historyCount;
+        _historyNext = other._historyNext;
+    }
+
+    /// <summary>
+    /// Replaces the last recorded action with the one the env really ran (when the data recorder overrode the decision
+    /// with a random action), so that the next prompt shows what happened.
+    /// </summary>
+    public void ReplaceLastAction(CrafterAction action)
+    {
+        if (_historyCount == 0) throw new InvalidOperationException("No action has been recorded yet.");
+        _history[(_historyNext - 1 + HistoryLength) % HistoryLength] = action;
+    }
 }

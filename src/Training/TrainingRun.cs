@@ -96,7 +96,7 @@ public static class TrainingRun
         TorchRuntime.SetCpuThreads(options.Threads);
 
         // (a) SFT warm-up.
-        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes (mixed planning schedules), up to {config.Sft.Steps} steps{(config.Sft.ExtraSteps > 0 ? $" then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.ExtraSteps);
+        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes (mixed planning schedules), up to {config.Sft.Steps} steps{(config.Sft.DaggerRounds > 0 ? $", then {config.Sft.DaggerRounds} DAgger rounds of {config.Sft.DaggerSteps}" : "")}{(config.Sft.ExtraSteps > 0 ? $", then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.DaggerRounds * config.Sft.DaggerSteps + config.Sft.ExtraSteps);
         var sftWatch = Stopwatch.StartNew();
         long sftSteps = 0;
         var sftOutcome = learner.RunSft(p =>
@@ -104,6 +104,31 @@ public static class TrainingRun
             sftSteps = p.Samples / Math.Max(1, config.Sft.BatchSize);
             observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({p.Samples / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
         }, cancellation);
+        if (config.Sft.DaggerRounds > 0 && sftOutcome.Samples > 0)
+        {
+            // rollouts train only: DAgger rounds on the states the student itself reaches.
+            var data = new List<(int[] Prompt, int[] Output)>(learner.SftData);
+            long samplesSoFar = sftOutcome.Samples;
+            using var student = new TorchDecisionPolicy(config);
+            for (int round = 1; round <= config.Sft.DaggerRounds; round++)
+            {
+                student.LoadWeights(learner.ExportWeights(), round);
+                var labelled = DaggerCollector.Collect(config, student, config.Sft.DaggerEpisodes,
+                    seed: config.Experiment.Seed * 1000 + 900 + round, cancellation);
+                data.AddRange(labelled);
+                observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture,
+                    $"DAgger round {round}: the student played {config.Sft.DaggerEpisodes} episodes, {labelled.Count} states labelled by the teacher ({data.Count} records in all)"));
+                long before = samplesSoFar;
+                var outcome = learner.ContinueSft(data, config.Sft.DaggerSteps, seed: (int)((config.Experiment.Seed * 31 + 7 * round) & 0x7fffffff), p =>
+                {
+                    sftSteps = (before + p.Samples) / Math.Max(1, config.Sft.BatchSize);
+                    observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} (DAgger round {round})"));
+                }, cancellation);
+                samplesSoFar += outcome.Samples;
+                sftOutcome = new UpdateOutcome(outcome.Loss, "sft", samplesSoFar, outcome.Extra);
+            }
+            learner.ReplaceSftData(data);
+        }
         if (config.Sft.ExtraSteps > 0)
         {
             // rollouts train only: more steps on the same teacher data (rollouts run keeps to the warm-up).
@@ -205,9 +230,10 @@ public static class TrainingRun
     private static AgentEvaluation EvaluateTeacher(RolloutsConfig config, ITrainingObserver observer, CancellationToken cancellation)
     {
         var eval = config.Eval;
-        observer.PhaseStarted("teacher-eval", $"teacher on {eval.Episodes} episodes (seed {eval.Seed}, length {eval.Length}, mixed schedules)", eval.Episodes);
+        observer.PhaseStarted("teacher-eval", $"teacher ({config.Sft.TeacherVision} vision) on {eval.Episodes} episodes (seed {eval.Seed}, length {eval.Length}, mixed schedules)", eval.Episodes);
         var watch = Stopwatch.StartNew();
-        var create = AgentFactory.Resolve("teacher", schedule: "mixed");
+        // The teacher that wrote the SFT data (sft.teacher_vision): the one the student is measured against.
+        var create = AgentFactory.Resolve("teacher:" + config.Sft.TeacherVision, schedule: "mixed");
         int done = 0;
         var results = EpisodeRunner.PlayMany(i => create(EpisodeRunner.EpisodeSeed(eval.Seed, i)), eval.Seed, eval.Episodes, eval.Length,
             onEpisodeDone: _ => observer.Progress("teacher-eval", Interlocked.Increment(ref done), ""), cancellation: cancellation);

@@ -12,12 +12,28 @@ namespace Rollouts.Agent.Dataset;
 /// </summary>
 public static class SftDatasetGenerator
 {
-    public static IReadOnlyList<SftRecord> PlayEpisode(long envSeed, int episode, int length, PlanningSchedule schedule)
+    private static readonly CrafterAction[] NoiseActions =
+    [
+        CrafterAction.MoveLeft, CrafterAction.MoveRight, CrafterAction.MoveUp, CrafterAction.MoveDown, CrafterAction.Do, CrafterAction.Noop,
+    ];
+
+    /// <summary>
+    /// One teacher episode. With <paramref name="actionNoise"/> &gt; 0 the env runs, with that probability per step, a random
+    /// move, <c>do</c> or <c>noop</c> instead of the teacher's action while the record keeps the teacher's output as the
+    /// label (DART-style noise injection): the data then shows how the teacher recovers from the slips a student makes,
+    /// which plain teacher episodes never visit (a student that faces water with a full drink otherwise presses
+    /// <c>do</c> forever).
+    /// </summary>
+    public static IReadOnlyList<SftRecord> PlayEpisode(long envSeed, int episode, int length, PlanningSchedule schedule,
+        TeacherVision vision = TeacherVision.Full, double actionNoise = 0)
     {
+        if (actionNoise is < 0 or > 1 || double.IsNaN(actionNoise))
+            throw new ArgumentOutOfRangeException(nameof(actionNoise), actionNoise, "actionNoise must be in [0, 1].");
         var env = new CrafterEnv(envSeed, new CrafterOptions { Length = length });
         env.Reset();
-        var teacher = new Teacher(new TeacherOptions { Schedule = schedule });
+        var teacher = new Teacher(new TeacherOptions { Schedule = schedule, Vision = vision });
         teacher.Reset(env);
+        var noise = new Random(unchecked((int)(envSeed * 2654435761L + episode)));
         var records = new List<SftRecord>(Math.Min(length, 4096));
         Span<int> prompt = stackalloc int[ObservationEncoder.MaxTokens + 1];
         for (int step = 0; ; step++)
@@ -25,14 +41,21 @@ public static class SftDatasetGenerator
             int n = ObservationEncoder.EncodePrompt(env, teacher.Context, prompt);
             var decision = teacher.Decide(env);
             records.Add(new SftRecord { Episode = episode, Step = step, EnvSeed = envSeed, Prompt = prompt[..n].ToArray(), Output = decision.OutputTokens });
-            if (env.Step(decision.Action).Done) break;
+            var action = decision.Action;
+            if (actionNoise > 0 && noise.NextDouble() < actionNoise)
+            {
+                action = NoiseActions[noise.Next(NoiseActions.Length)];
+                teacher.Context.ReplaceLastAction(action);
+            }
+            if (env.Step(action).Done) break;
         }
         return records;
     }
 
     /// <summary>Writes <paramref name="episodes"/> episodes; <paramref name="onEpisode"/> is called once per finished episode (in order).</summary>
     public static void Write(SftDatasetWriter writer, int episodes, long seed, int length, PlanningSchedule? schedule,
-        Action<int, IReadOnlyList<SftRecord>>? onEpisode = null, CancellationToken cancellation = default)
+        Action<int, IReadOnlyList<SftRecord>>? onEpisode = null, CancellationToken cancellation = default,
+        TeacherVision vision = TeacherVision.Full, double actionNoise = 0)
     {
         if (episodes <= 0) throw new ArgumentOutOfRangeException(nameof(episodes), episodes, "episodes must be positive.");
         int batch = Math.Max(1, Environment.ProcessorCount);
@@ -43,7 +66,7 @@ public static class SftDatasetGenerator
             Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellation }, i =>
             {
                 long envSeed = EpisodeRunner.EpisodeSeed(seed, start + i);
-                results[i] = PlayEpisode(envSeed, start + i, length, schedule ?? PlanningSchedule.ForEpisode(envSeed));
+                results[i] = PlayEpisode(envSeed, start + i, length, schedule ?? PlanningSchedule.ForEpisode(envSeed), vision, actionNoise);
             });
             for (int i = 0; i < count; i++)
             {

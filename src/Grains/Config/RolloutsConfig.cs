@@ -51,6 +51,11 @@ public sealed class RolloutsConfig
         Check(Sft.LearningRate > 0, "sft.learning_rate", "must be positive");
         Check(Sft.TargetLoss >= 0, "sft.target_loss", "must be non-negative");
         Check(Sft.ExtraSteps >= 0, "sft.extra_steps", "must be non-negative");
+        Check(Sft.TeacherVision is "local" or "full", "sft.teacher_vision", "must be local or full");
+        Check(Sft.ActionNoise is >= 0 and < 1, "sft.action_noise", "must be in [0, 1)");
+        Check(Sft.DaggerRounds is >= 0 and <= 50, "sft.dagger_rounds", "must be in 0..50");
+        Check(Sft.DaggerEpisodes > 0, "sft.dagger_episodes", "must be positive");
+        Check(Sft.DaggerSteps >= 0, "sft.dagger_steps", "must be non-negative");
 
         Check(Ppo.LearningRate > 0, "ppo.learning_rate", "must be positive");
         Check(Ppo.Gamma is > 0 and <= 1, "ppo.gamma", "must be in (0, 1]");
@@ -138,6 +143,17 @@ public sealed class SftSection
     public double TargetLoss { get; set; } = 0.2;
     /// <summary><c>rollouts train</c> only: gradient steps on the same teacher data after the warm-up (no early stop); <c>rollouts run</c> does the warm-up alone.</summary>
     public int ExtraSteps { get; set; }
+    /// <summary>What the teacher that writes the SFT data sees: <c>local</c> (the student's view window, so that its choices
+    /// can be learned from the prompt) or <c>full</c> (the whole map: a stronger player the student cannot follow).</summary>
+    public string TeacherVision { get; set; } = "local";
+    /// <summary>Probability per teacher step that a random move/do/noop runs instead (the label stays the teacher's): recovery data.</summary>
+    public double ActionNoise { get; set; } = 0.15;
+    /// <summary><c>rollouts train</c> only: DAgger rounds after the warm-up. Each round the student plays
+    /// <see cref="DaggerEpisodes"/> episodes, the teacher labels the states it reached, and SFT goes on for
+    /// <see cref="DaggerSteps"/> steps on all data so far.</summary>
+    public int DaggerRounds { get; set; }
+    public int DaggerEpisodes { get; set; } = 64;
+    public int DaggerSteps { get; set; } = 500;
 }
 
 public sealed class PpoSection

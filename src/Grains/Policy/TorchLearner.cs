@@ -57,8 +57,9 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         var records = new List<SftRecord>();
         var episodes = new IReadOnlyList<SftRecord>[sft.Episodes];
         long baseSeed = _config.Experiment.Seed * 1_000_000L + 999_000;
+        var vision = sft.TeacherVision == "full" ? TeacherVision.Full : TeacherVision.Local;
         Parallel.For(0, sft.Episodes, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            episodes[i] = SftDatasetGenerator.PlayEpisode(baseSeed + i, i, sft.EpisodeSteps, PlanningSchedule.ForEpisode(baseSeed + i)));
+            episodes[i] = SftDatasetGenerator.PlayEpisode(baseSeed + i, i, sft.EpisodeSteps, PlanningSchedule.ForEpisode(baseSeed + i), vision, sft.ActionNoise));
         foreach (var e in episodes) records.AddRange(e);
         var fitting = records.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
         if (fitting.Count == 0) throw new InvalidOperationException($"No teacher step fits model.context {_config.Model.Context}.");
@@ -72,6 +73,10 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
 
     /// <summary>The teacher steps <see cref="RunSft"/> trained on (prompt, output), empty before it ran.</summary>
     public IReadOnlyList<(int[] Prompt, int[] Output)> SftData => _sftData;
+
+    /// <summary>Makes <paramref name="data"/> (e.g. the warm-up data plus DAgger records) what <see cref="SftData"/> returns.</summary>
+    public void ReplaceSftData(IEnumerable<(int[] Prompt, int[] Output)> data) =>
+        _sftData = data.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
 
     /// <summary>
     /// More SFT (<c>rollouts train</c>'s <c>sft.extra_steps</c>): <paramref name="steps"/> gradient steps on batches drawn uniformly from <paramref name="data"/>
