@@ -10,13 +10,13 @@ namespace Rollouts.Bench;
 /// </summary>
 public static class PolicyBench
 {
-    public static void Run(double seconds, int threads, string model, TextWriter output)
+    public static void Run(double seconds, int threads, string model, int batch, TextWriter output)
     {
         var config = model == "quick"
             ? new PolicyConfig(VocabSize: 512, DModel: 64, Layers: 2, Heads: 4, DFf: 256, MaxContext: 160)
             : PolicyConfig.Default;
         output.WriteLine($"suite=policy model={model}");
-        foreach (string line in PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Seconds: seconds, Threads: threads)))
+        foreach (string line in PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Batch: batch, Seconds: seconds, Threads: threads)))
             output.WriteLine(line);
     }
 }

@@ -5,6 +5,7 @@ string suite = args.Length > 0 ? args[0] : "crafter";
 double seconds = 3;
 int threads = 1;            // policy: libtorch threads
 string model = "default";   // policy: default (d128x4) or quick (configs/quick.yaml's d64x2)
+int batch = 64;             // policy: prompts per generation call
 for (int i = 1; i < args.Length; i++)
 {
     if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0)
@@ -17,6 +18,11 @@ for (int i = 1; i < args.Length; i++)
         threads = t;
         i++;
     }
+    else if (suite == "policy" && args[i] == "--batch" && i + 1 < args.Length && int.TryParse(args[i + 1], out int b) && b > 0)
+    {
+        batch = b;
+        i++;
+    }
     else if (suite == "policy" && args[i] == "--model" && i + 1 < args.Length && args[i + 1] is "default" or "quick")
     {
         model = args[i + 1];
@@ -24,7 +30,7 @@ for (int i = 1; i < args.Length; i++)
     }
     else
     {
-        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--model default|quick]");
+        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick]");
         return 2;
     }
 }
@@ -35,7 +41,7 @@ switch (suite)
         CrafterBenchmark.Run(seconds, Console.Out);
         return 0;
     case "policy":
-        PolicyBench.Run(seconds, threads, model, Console.Out);
+        PolicyBench.Run(seconds, threads, model, batch, Console.Out);
         return 0;
     default:
         Console.Error.WriteLine($"error: unknown benchmark '{suite}'. Known: crafter, policy");

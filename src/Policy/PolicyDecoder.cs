@@ -39,9 +39,11 @@ public static class PolicyDecoder
     internal const float MaskedLogit = -1e9f;
 
     /// <summary>
-    /// Generates one output per prompt. Prompts may differ in length: they are left-padded, each row
-    /// gets positions 0.. from its first real token, and padding keys are masked. The prompt is run
-    /// once (prefill) and each new token attends to the cached keys/values of all earlier ones.
+    /// Generates one output per prompt. Prompts may differ in length: they are right-padded to the longest, so the
+    /// prefill is plain causal attention (no mask to build; each row's padding comes after its last real token and is
+    /// never attended to by it); generated tokens go after the padding in the cache, at positions that continue each
+    /// row's prompt, with the padding keys masked. The prompt is run once (prefill) and each new token attends to the
+    /// cached keys/values of all earlier ones.
     /// </summary>
     /// <param name="generator">Random source for sampling (seed it for reproducible runs); the global one when null.</param>
     public static GenerationResult[] Generate(PolicyModel model, OutputGrammar grammar, IReadOnlyList<int[]> prompts,
@@ -71,14 +73,12 @@ public static class PolicyDecoder
         for (int b = 0; b < batch; b++)
         {
             var p = prompts[b];
-            int pad = promptWidth - p.Length;
             for (int j = 0; j < promptWidth; j++)
             {
-                bool real = j >= pad;
-                ids[b * promptWidth + j] = real ? p[j - pad] : grammar.Tokens.Pad;
-                pos[b * promptWidth + j] = real ? j - pad : 0;
+                ids[b * promptWidth + j] = j < p.Length ? p[j] : grammar.Tokens.Pad;
+                pos[b * promptWidth + j] = j;
             }
-            for (int j = 0; j < capacity; j++) valid[b * capacity + j] = j >= pad;
+            for (int j = 0; j < capacity; j++) valid[b * capacity + j] = j < p.Length || j >= promptWidth;
         }
 
         var outputs = new List<int>[batch];
@@ -97,12 +97,10 @@ public static class PolicyDecoder
         {
             var idsT = torch.tensor(ids, new long[] { batch, promptWidth }, device: device);
             var posT = torch.tensor(pos, new long[] { batch, promptWidth }, device: device);
-            var causal = torch.ones(promptWidth, promptWidth, dtype: ScalarType.Bool, device: device).tril();
-            var eye = torch.eye(promptWidth, dtype: ScalarType.Bool, device: device);
-            var keys = validT.narrow(1, 0, promptWidth).view(batch, 1, 1, promptWidth);
-            var mask = causal.unsqueeze(0).unsqueeze(0).logical_and(keys).logical_or(eye);
-            var hidden = model.Hidden(idsT, posT, mask, cache);
-            last = hidden.select(1, promptWidth - 1);
+            var hidden = model.Hidden(idsT, posT, attendMask: null, cache);
+            var lastIndex = new long[batch];
+            for (int b = 0; b < batch; b++) lastIndex[b] = (long)b * promptWidth + prompts[b].Length - 1;
+            last = hidden.reshape(batch * promptWidth, -1).index_select(0, torch.tensor(lastIndex, device: device));
             values = model.Value(last).cpu().data<float>().ToArray();
         }
 
@@ -110,10 +108,16 @@ public static class PolicyDecoder
         var next = new long[batch];
         var nextPos = new long[batch];
         var stateIds = new long[batch];
+        // The rows still being decoded: rows[j] is the prompt index of row j of the cache. When half of them are done the
+        // cache is compacted, so that one long plan does not keep the whole batch running (most outputs are 2 tokens).
+        var rows = new int[batch];
+        for (int b = 0; b < batch; b++) rows[b] = b;
+        int n = batch;
         for (int step = 0; step < maxOut; step++)
         {
             using var stepScope = torch.NewDisposeScope();
-            for (int b = 0; b < batch; b++) stateIds[b] = (long)states[b];
+            if (stateIds.Length != n) stateIds = new long[n];
+            for (int j = 0; j < n; j++) stateIds[j] = (long)states[rows[j]];
             var logits = model.Logits(last);
             if (temperature != 1.0) logits = logits / temperature;
             var allowed = maskTable.index_select(0, torch.tensor(stateIds, device: device));
@@ -125,18 +129,19 @@ public static class PolicyDecoder
             var chosenIds = chosen.cpu().data<long>().ToArray();
             var chosenLp = chosenLogp.cpu().data<float>().ToArray();
 
-            bool anyOpen = false;
-            for (int b = 0; b < batch; b++)
+            int open = 0;
+            for (int j = 0; j < n; j++)
             {
+                int b = rows[j];
                 if (states[b] == GrammarState.Done)
                 {
-                    next[b] = grammar.Tokens.Pad;
-                    nextPos[b] = Math.Min(prompts[b].Length + outputs[b].Count, model.Config.MaxContext - 1);
+                    next[j] = grammar.Tokens.Pad;
+                    nextPos[j] = Math.Min(prompts[b].Length + outputs[b].Count, model.Config.MaxContext - 1);
                     continue;
                 }
-                int token = (int)chosenIds[b];
+                int token = (int)chosenIds[j];
                 outputs[b].Add(token);
-                logProbs[b] += chosenLp[b];
+                logProbs[b] += chosenLp[j];
                 states[b] = grammar.Next(states[b], ref planBody[b], token);
                 if (states[b] == GrammarState.MustEos)
                 {
@@ -144,15 +149,33 @@ public static class PolicyDecoder
                     outputs[b].Add(grammar.Tokens.Eos);
                     states[b] = GrammarState.Done;
                 }
-                next[b] = token;
-                nextPos[b] = prompts[b].Length + outputs[b].Count - 1;
-                if (states[b] != GrammarState.Done) anyOpen = true;
+                next[j] = token;
+                nextPos[j] = prompts[b].Length + outputs[b].Count - 1;
+                if (states[b] != GrammarState.Done) open++;
             }
-            if (!anyOpen) break;
+            if (open == 0) break;
+            if (open <= n / 2)
+            {
+                var keep = new long[open];
+                int kept = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    if (states[rows[j]] == GrammarState.Done) continue;
+                    keep[kept] = j;
+                    rows[kept] = rows[j];
+                    next[kept] = next[j];
+                    nextPos[kept] = nextPos[j];
+                    kept++;
+                }
+                var keepT = torch.tensor(keep, device: device);
+                cache.KeepRows(keepT);
+                validT = validT.index_select(0, keepT).MoveToOuterDisposeScope();
+                n = open;
+            }
 
-            var nextT = torch.tensor(next, new long[] { batch, 1 }, device: device);
-            var posT = torch.tensor(nextPos, new long[] { batch, 1 }, device: device);
-            var stepMask = validT.narrow(1, 0, cache.Length + 1).view(batch, 1, 1, cache.Length + 1);
+            var nextT = torch.tensor(next.AsSpan(0, n).ToArray(), new long[] { n, 1 }, device: device);
+            var posT = torch.tensor(nextPos.AsSpan(0, n).ToArray(), new long[] { n, 1 }, device: device);
+            var stepMask = validT.narrow(1, 0, cache.Length + 1).view(n, 1, 1, cache.Length + 1);
             var newLast = model.Hidden(nextT, posT, stepMask, cache).select(1, 0);
             last = newLast.MoveToOuterDisposeScope();
         }

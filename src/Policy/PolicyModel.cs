@@ -65,9 +65,13 @@ public sealed class PolicyModel : nn.Module
     /// <paramref name="attendMask"/> is a bool mask broadcastable to [B, 1, T, Tk] (true = may attend), where
     /// Tk is T, or cache length + T when <paramref name="cache"/> is given (then the new keys/values are
     /// written into the cache and its length advances by T). Returns the final-LayerNorm hidden states [B, T, D].
+    /// With a null <paramref name="attendMask"/> attention is plainly causal (every row starts at position 0 of the
+    /// sequence), which lets libtorch use its fused kernel instead of materialising a [B, 1, T, T] mask.
     /// </summary>
-    public Tensor Hidden(Tensor ids, Tensor positions, Tensor attendMask, KvCache? cache = null)
+    public Tensor Hidden(Tensor ids, Tensor positions, Tensor? attendMask, KvCache? cache = null)
     {
+        if (attendMask is null && cache is not null && cache.Length > 0)
+            throw new ArgumentException("A null attendMask means causal attention from position 0: the cache must be empty.", nameof(attendMask));
         if (cache is not null && cache.Length + ids.shape[1] > cache.Capacity)
             throw new InvalidOperationException($"KV cache holds {cache.Capacity} positions; {cache.Length} used, {ids.shape[1]} more requested.");
         using var scope = torch.NewDisposeScope();
@@ -123,6 +127,23 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Positions filled so far.</summary>
     public int Length { get; internal set; }
+
+    /// <summary>Rows in the cache.</summary>
+    public long Rows => Keys.Length > 0 ? Keys[0].shape[0] : 0;
+
+    /// <summary>Keeps only the rows listed in <paramref name="rows"/> (an int64 index, in the new order); the others are freed.</summary>
+    public void KeepRows(Tensor rows)
+    {
+        for (int i = 0; i < Keys.Length; i++)
+        {
+            var k = Keys[i].index_select(0, rows).DetachFromDisposeScope();
+            var v = Values[i].index_select(0, rows).DetachFromDisposeScope();
+            Keys[i].Dispose();
+            Values[i].Dispose();
+            Keys[i] = k;
+            Values[i] = v;
+        }
+    }
     public int Capacity { get; }
 
     public void Dispose()
@@ -156,7 +177,7 @@ internal sealed class TransformerBlock : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, Tensor attendMask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor x, Tensor? attendMask, KvCache? cache, int layer)
     {
         long b = x.shape[0], t = x.shape[1], d = x.shape[2];
         var qkv = attn_qkv.call(ln_1.call(x)).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
@@ -170,7 +191,9 @@ internal sealed class TransformerBlock : nn.Module
             k = cache.Keys[layer].narrow(2, 0, cache.Length + t);
             v = cache.Values[layer].narrow(2, 0, cache.Length + t);
         }
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, attendMask);
+        var attended = attendMask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, null, 0, true)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attendMask);
         x = x + attn_proj.call(attended.transpose(1, 2).reshape(b, t, d));
         x = x + mlp_proj.call(nn.functional.gelu(mlp_fc.call(ln_2.call(x))));
         return x;
