@@ -22,6 +22,7 @@ public static class DaggerCollector
     {
         if (episodes <= 0) throw new ArgumentOutOfRangeException(nameof(episodes), episodes, "episodes must be positive.");
         var vision = config.Sft.TeacherVision == "full" ? TeacherVision.Full : TeacherVision.Local;
+        var schedule = AgentFactory.ParseSchedule(config.Sft.Schedule);
         int maxPrompt = config.Model.Context - Grains.Policy.PolicySetup.Grammar(config).MaxOutputTokens;
         var envs = new CrafterEnv[episodes];
         var contexts = new AgentContext[episodes];
@@ -33,7 +34,7 @@ public static class DaggerCollector
             envs[i] = new CrafterEnv(envSeed, new CrafterOptions { Length = config.Sft.EpisodeSteps });
             envs[i].Reset();
             contexts[i] = new AgentContext();
-            teachers[i] = new Teacher(new TeacherOptions { Schedule = PlanningSchedule.ForEpisode(envSeed), Vision = vision });
+            teachers[i] = new Teacher(new TeacherOptions { Schedule = schedule ?? PlanningSchedule.ForEpisode(envSeed), Vision = vision });
             teachers[i].Reset(envs[i]);
             data[i] = new List<(int[], int[])>(config.Sft.EpisodeSteps);
         }

@@ -96,7 +96,7 @@ public static class TrainingRun
         TorchRuntime.SetCpuThreads(options.Threads);
 
         // (a) SFT warm-up.
-        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes (mixed planning schedules), up to {config.Sft.Steps} steps{(config.Sft.DaggerRounds > 0 ? $", then {config.Sft.DaggerRounds} DAgger rounds of {config.Sft.DaggerSteps}" : "")}{(config.Sft.ExtraSteps > 0 ? $", then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.DaggerRounds * config.Sft.DaggerSteps + config.Sft.ExtraSteps);
+        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes ({config.Sft.Schedule} planning schedule), up to {config.Sft.Steps} steps{(config.Sft.DaggerRounds > 0 ? $", then {config.Sft.DaggerRounds} DAgger rounds of {config.Sft.DaggerSteps}" : "")}{(config.Sft.ExtraSteps > 0 ? $", then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.DaggerRounds * config.Sft.DaggerSteps + config.Sft.ExtraSteps);
         var sftWatch = Stopwatch.StartNew();
         long sftSteps = 0;
         var sftOutcome = learner.RunSft(p =>
@@ -230,10 +230,10 @@ public static class TrainingRun
     private static AgentEvaluation EvaluateTeacher(RolloutsConfig config, ITrainingObserver observer, CancellationToken cancellation)
     {
         var eval = config.Eval;
-        observer.PhaseStarted("teacher-eval", $"teacher ({config.Sft.TeacherVision} vision) on {eval.Episodes} episodes (seed {eval.Seed}, length {eval.Length}, mixed schedules)", eval.Episodes);
+        observer.PhaseStarted("teacher-eval", $"teacher ({config.Sft.TeacherVision} vision) on {eval.Episodes} episodes (seed {eval.Seed}, length {eval.Length}, {config.Sft.Schedule} schedule)", eval.Episodes);
         var watch = Stopwatch.StartNew();
         // The teacher that wrote the SFT data (sft.teacher_vision): the one the student is measured against.
-        var create = AgentFactory.Resolve("teacher:" + config.Sft.TeacherVision, schedule: "mixed");
+        var create = AgentFactory.Resolve("teacher:" + config.Sft.TeacherVision, schedule: config.Sft.Schedule);
         int done = 0;
         var results = EpisodeRunner.PlayMany(i => create(EpisodeRunner.EpisodeSeed(eval.Seed, i)), eval.Seed, eval.Episodes, eval.Length,
             onEpisodeDone: _ => observer.Progress("teacher-eval", Interlocked.Increment(ref done), ""), cancellation: cancellation);

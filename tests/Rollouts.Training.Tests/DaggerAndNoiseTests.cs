@@ -77,6 +77,22 @@ public class DaggerAndNoiseTests
     }
 
     [Fact]
+    public void A_fixed_sft_schedule_is_what_the_teacher_data_uses()
+    {
+        var config = TinyConfig();
+        config.Sft.Schedule = "every";
+        Assert.Empty(config.Validate());
+        using var learner = new TorchLearnerAlgorithm(config);
+        learner.RunSft(null, CancellationToken.None);
+        // Every step plans: every output starts with <plan>.
+        Assert.All(learner.SftData, r => Assert.Equal(Vocabulary.Plan, r.Output[0]));
+        config.Sft.Schedule = "never";
+        using var never = new TorchLearnerAlgorithm(config);
+        never.RunSft(null, CancellationToken.None);
+        Assert.All(never.SftData, r => Assert.Equal(Vocabulary.Act, r.Output[0]));
+    }
+
+    [Fact]
     public void Train_runs_dagger_rounds_after_the_warmup()
     {
         using var dir = new TempDir();
@@ -96,6 +112,8 @@ public class DaggerAndNoiseTests
     [InlineData("teacher_vision: partial", "sft.teacher_vision")]
     [InlineData("action_noise: 1.0", "sft.action_noise")]
     [InlineData("dagger_rounds: -1", "sft.dagger_rounds")]
+    [InlineData("schedule: sometimes", "sft.schedule")]
+    [InlineData("schedule: every-0", "sft.schedule")]
     [InlineData("dagger_episodes: 0", "sft.dagger_episodes")]
     [InlineData("dagger_steps: -5", "sft.dagger_steps")]
     public void Bad_sft_data_options_are_config_errors(string line, string field)

@@ -426,6 +426,7 @@ public sealed partial class Teacher
             var a = _context.History(i);
             if (a is >= CrafterAction.MoveLeft and <= CrafterAction.MoveDown) heading = a - CrafterAction.MoveLeft;
         }
+        if (heading < 0) heading = _heading;
         if (heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading]) && _random.Next(24) != 0)
             return Navigator.MoveAction(heading);
         Span<int> options = stackalloc int[4];
@@ -435,9 +436,13 @@ public sealed partial class Teacher
                 options[count++] = d;
         if (count == 0 && heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[Navigator.Opposite(heading)], p.Y + Navigator.Dy[Navigator.Opposite(heading)]))
             options[count++] = Navigator.Opposite(heading);
-        if (count == 0) return heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading])
-            ? Navigator.MoveAction(heading) : Navigator.MoveAction(_random.Next(4));
-        return Navigator.MoveAction(options[_random.Next(count)]);
+        if (count == 0)
+        {
+            _heading = heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading]) ? heading : _random.Next(4);
+            return Navigator.MoveAction(_heading);
+        }
+        _heading = options[_random.Next(count)];
+        return Navigator.MoveAction(_heading);
     }
 
     // ----- sleeping in a shelter -----

@@ -56,6 +56,7 @@ public sealed partial class Teacher : IAgent
     private int _lastHealth;
     private bool _threatWasNear;
     private (int X, int Y, int Steps)? _exploreTarget;
+    private int _heading = -1; // local-vision exploring: the way it walks when the recent actions show no move
     private Shelter? _shelter;
 
     // Fixed plan progress.
@@ -95,6 +96,7 @@ public sealed partial class Teacher : IAgent
         _lastHealth = env.Player.Health;
         _threatWasNear = false;
         _exploreTarget = null;
+        _heading = -1;
         _shelter = null;
         _fixedIndex = 0;
         if (_options.FixedPlan is { Count: > 0 } plan)

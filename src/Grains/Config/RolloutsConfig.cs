@@ -18,6 +18,10 @@ public sealed class RolloutsConfig
     /// <summary>How <c>rollouts train</c> evaluates the teacher, the SFT and the PPO policy (same seeds for all three).</summary>
     public EvalSection Eval { get; set; } = new();
 
+    private static bool IsSchedule(string? s) =>
+        s is "mixed" or "every" or "event" or "never"
+        || (s is not null && s.StartsWith("every-", StringComparison.Ordinal) && int.TryParse(s.AsSpan(6), System.Globalization.NumberStyles.None, null, out int k) && k >= 1);
+
     /// <summary>Every problem, as "section.field: message" (empty when the config is valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -53,6 +57,7 @@ public sealed class RolloutsConfig
         Check(Sft.ExtraSteps >= 0, "sft.extra_steps", "must be non-negative");
         Check(Sft.TeacherVision is "local" or "full", "sft.teacher_vision", "must be local or full");
         Check(Sft.ActionNoise is >= 0 and < 1, "sft.action_noise", "must be in [0, 1)");
+        Check(IsSchedule(Sft.Schedule), "sft.schedule", "must be mixed, every, every-K (K >= 1), event or never");
         Check(Sft.DaggerRounds is >= 0 and <= 50, "sft.dagger_rounds", "must be in 0..50");
         Check(Sft.DaggerEpisodes > 0, "sft.dagger_episodes", "must be positive");
         Check(Sft.DaggerSteps >= 0, "sft.dagger_steps", "must be non-negative");
@@ -148,6 +153,9 @@ public sealed class SftSection
     public string TeacherVision { get; set; } = "local";
     /// <summary>Probability per teacher step that a random move/do/noop runs instead (the label stays the teacher's): recovery data.</summary>
     public double ActionNoise { get; set; } = 0.15;
+    /// <summary>The teacher's planning schedule in the SFT data: <c>mixed</c> (one drawn per episode: every step, every k,
+    /// on events, never) or one of <c>every</c>, <c>every-K</c>, <c>event</c>, <c>never</c>.</summary>
+    public string Schedule { get; set; } = "mixed";
     /// <summary><c>rollouts train</c> only: DAgger rounds after the warm-up. Each round the student plays
     /// <see cref="DaggerEpisodes"/> episodes, the teacher labels the states it reached, and SFT goes on for
     /// <see cref="DaggerSteps"/> steps on all data so far.</summary>

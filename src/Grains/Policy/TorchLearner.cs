@@ -1,3 +1,4 @@
+using Rollouts.Agent;
 using Rollouts.Agent.Dataset;
 using Rollouts.Agent.Teaching;
 using Rollouts.Config;
@@ -58,8 +59,9 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         var episodes = new IReadOnlyList<SftRecord>[sft.Episodes];
         long baseSeed = _config.Experiment.Seed * 1_000_000L + 999_000;
         var vision = sft.TeacherVision == "full" ? TeacherVision.Full : TeacherVision.Local;
+        var schedule = AgentFactory.ParseSchedule(sft.Schedule); // null: one per episode
         Parallel.For(0, sft.Episodes, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            episodes[i] = SftDatasetGenerator.PlayEpisode(baseSeed + i, i, sft.EpisodeSteps, PlanningSchedule.ForEpisode(baseSeed + i), vision, sft.ActionNoise));
+            episodes[i] = SftDatasetGenerator.PlayEpisode(baseSeed + i, i, sft.EpisodeSteps, schedule ?? PlanningSchedule.ForEpisode(baseSeed + i), vision, sft.ActionNoise));
         foreach (var e in episodes) records.AddRange(e);
         var fitting = records.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
         if (fitting.Count == 0) throw new InvalidOperationException($"No teacher step fits model.context {_config.Model.Context}.");
