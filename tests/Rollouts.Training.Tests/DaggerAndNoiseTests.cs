@@ -14,22 +14,7 @@ public class DaggerAndNoiseTests
 {
     public DaggerAndNoiseTests() => TestSupport.Init();
 
-    private static RolloutsConfig TinyConfig()
-    {
-        var config = new RolloutsConfig();
-        config.Experiment.Seed = 3;
-        config.Model.DModel = 16;
-        config.Model.Layers = 1;
-        config.Model.Heads = 2;
-        config.Model.Context = 96;
-        config.Model.MaxOutputTokens = 12;
-        config.Sft.Episodes = 2;
-        config.Sft.EpisodeSteps = 30;
-        config.Sft.Steps = 3;
-        config.Sft.BatchSize = 8;
-        Assert.Empty(config.Validate());
-        return config;
-    }
+    private static RolloutsConfig TinyConfig() => TestSupport.TinyExperiment(episodeSteps: 30);
 
     [Fact]
     public void Dagger_labels_every_state_the_student_reaches_with_the_teachers_output()
@@ -113,6 +98,7 @@ public class DaggerAndNoiseTests
     [InlineData("action_noise: 1.0", "sft.action_noise")]
     [InlineData("dagger_rounds: -1", "sft.dagger_rounds")]
     [InlineData("schedule: sometimes", "sft.schedule")]
+    [InlineData("action_balance: 1.5", "sft.action_balance")]
     [InlineData("schedule: every-0", "sft.schedule")]
     [InlineData("dagger_episodes: 0", "sft.dagger_episodes")]
     [InlineData("dagger_steps: -5", "sft.dagger_steps")]
@@ -123,5 +109,31 @@ public class DaggerAndNoiseTests
         File.WriteAllText(path, TrainCommandTests.TinyYaml.Replace("  batch_size: 8\n", $"  batch_size: 8\n  {line}\n"));
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path));
         Assert.Contains(field, error.Message);
+    }
+
+    [Fact]
+    public void A_history_length_the_prompt_does_not_support_is_a_config_error()
+    {
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "bad.yaml");
+        File.WriteAllText(path, TrainCommandTests.TinyYaml.Replace("  length: 40\n", "  length: 40\n  recent_actions: 8\n"));
+        Assert.Contains("env.recent_actions", Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Message);
+    }
+
+    [Fact]
+    public void Action_balance_draws_rare_actions_more_often()
+    {
+        int act = Vocabulary.Act, move = Vocabulary.ActionToken(CrafterAction.MoveLeft), table = Vocabulary.ActionToken(CrafterAction.PlaceTable);
+        var data = Enumerable.Range(0, 99).Select(_ => (new[] { 1 }, new[] { act, move }))
+            .Append((new[] { 1 }, new[] { act, table })).ToList();
+        Assert.Null(TorchLearnerAlgorithm.SamplingWeights(data, 0));
+        double Share(double balance)
+        {
+            var c = TorchLearnerAlgorithm.SamplingWeights(data, balance)!;
+            return (c[^1] - c[^2]) / c[^1]; // the last record is the rare one
+        }
+        Assert.Equal(0.01, Share(1e-9), 3);
+        Assert.Equal(0.5, Share(1), 6);              // each action equally often
+        Assert.InRange(Share(0.5), 0.05, 0.15);      // 1/sqrt(1) vs 99/sqrt(99): about 9 %
     }
 }

@@ -10,22 +10,7 @@ public class ExtraSftTests
 {
     public ExtraSftTests() => TestSupport.Init();
 
-    private static RolloutsConfig TinyConfig()
-    {
-        var config = new RolloutsConfig();
-        config.Experiment.Seed = 3;
-        config.Model.DModel = 16;
-        config.Model.Layers = 1;
-        config.Model.Heads = 2;
-        config.Model.Context = 96;
-        config.Model.MaxOutputTokens = 12;
-        config.Sft.Episodes = 2;
-        config.Sft.EpisodeSteps = 20;
-        config.Sft.Steps = 3;
-        config.Sft.BatchSize = 8;
-        Assert.Empty(config.Validate());
-        return config;
-    }
+    private static RolloutsConfig TinyConfig() => TestSupport.TinyExperiment(episodeSteps: 20);
 
     [Fact]
     public void Continued_sft_trains_on_the_warmup_data()

@@ -28,6 +28,24 @@ internal static class TestSupport
         return path;
     }
 
+    /// <summary>A valid experiment config with a tiny model and a few short SFT episodes (for the learner and train).</summary>
+    public static Rollouts.Config.RolloutsConfig TinyExperiment(int episodeSteps)
+    {
+        var config = new Rollouts.Config.RolloutsConfig();
+        config.Experiment.Seed = 3;
+        config.Model.DModel = 16;
+        config.Model.Layers = 1;
+        config.Model.Heads = 2;
+        config.Model.Context = 96;
+        config.Model.MaxOutputTokens = 12;
+        config.Sft.Episodes = 2;
+        config.Sft.EpisodeSteps = episodeSteps;
+        config.Sft.Steps = 3;
+        config.Sft.BatchSize = 8;
+        Assert.Empty(config.Validate());
+        return config;
+    }
+
     public static void Init() { }
 }
 

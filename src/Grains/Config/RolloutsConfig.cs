@@ -40,7 +40,8 @@ public sealed class RolloutsConfig
         Check(Env.Area >= 9, "env.area", "must be at least 9");
         Check(Env.Length > 0, "env.length", "must be positive");
         Check(Env.EnvsPerActor is > 0 and <= 1024, "env.envs_per_actor", "must be in 1..1024");
-        Check(Env.RecentActions is >= 0 and <= 16, "env.recent_actions", "must be in 0..16");
+        // The prompt's action history has a fixed length (AgentContext.HistoryLength): checkpoints are trained on it.
+        Check(Env.RecentActions == 4, "env.recent_actions", "must be 4 (the prompt always shows the last 4 actions; other lengths are not supported yet)");
 
         Check(Model.DModel > 0, "model.d_model", "must be positive");
         Check(Model.Layers > 0, "model.layers", "must be positive");
@@ -57,6 +58,7 @@ public sealed class RolloutsConfig
         Check(Sft.ExtraSteps >= 0, "sft.extra_steps", "must be non-negative");
         Check(Sft.TeacherVision is "local" or "full", "sft.teacher_vision", "must be local or full");
         Check(Sft.ActionNoise is >= 0 and < 1, "sft.action_noise", "must be in [0, 1)");
+        Check(Sft.ActionBalance is >= 0 and <= 1, "sft.action_balance", "must be in [0, 1]");
         Check(IsSchedule(Sft.Schedule), "sft.schedule", "must be mixed, every, every-K (K >= 1), event or never");
         Check(Sft.DaggerRounds is >= 0 and <= 50, "sft.dagger_rounds", "must be in 0..50");
         Check(Sft.DaggerEpisodes > 0, "sft.dagger_episodes", "must be positive");
@@ -156,6 +158,9 @@ public sealed class SftSection
     /// <summary>The teacher's planning schedule in the SFT data: <c>mixed</c> (one drawn per episode: every step, every k,
     /// on events, never) or one of <c>every</c>, <c>every-K</c>, <c>event</c>, <c>never</c>.</summary>
     public string Schedule { get; set; } = "mixed";
+    /// <summary>SFT draws a teacher step with probability ∝ (count of its action)^-action_balance: 0 uniform, 1 every action
+    /// equally often. Rare tech-tree actions (place table, make pickaxe) are under 1 % of the steps.</summary>
+    public double ActionBalance { get; set; }
     /// <summary><c>rollouts train</c> only: DAgger rounds after the warm-up. Each round the student plays
     /// <see cref="DaggerEpisodes"/> episodes, the teacher labels the states it reached, and SFT goes on for
     /// <see cref="DaggerSteps"/> steps on all data so far.</summary>

@@ -100,6 +100,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         var sft = _config.Sft;
         double ema = double.NaN;
         long samples = 0;
+        var cumulative = SamplingWeights(fitting, sft.ActionBalance);
         _model.train();
         for (int step = 0; step < steps; step++)
         {
@@ -108,7 +109,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             var outputs = new List<int[]>(sft.BatchSize);
             for (int b = 0; b < sft.BatchSize; b++)
             {
-                var r = fitting[random.Next(fitting.Count)];
+                var r = fitting[cumulative is null ? random.Next(fitting.Count) : Draw(cumulative, random)];
                 prompts.Add(r.Prompt);
                 outputs.Add(r.Output);
             }
@@ -119,6 +120,37 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             if (ema <= targetLoss && step >= 20) break;
         }
         return (ema, samples);
+    }
+
+    /// <summary>
+    /// Cumulative sampling weights that draw a record with probability ∝ (count of its action)^-balance, so that the rare
+    /// actions that unlock the tech tree (place table, make pickaxe: under 1 % of teacher steps) are seen more often;
+    /// null for balance 0 (uniform).
+    /// </summary>
+    public static double[]? SamplingWeights(IReadOnlyList<(int[] Prompt, int[] Output)> data, double balance)
+    {
+        if (balance <= 0 || data.Count == 0) return null;
+        static int ActionOf(int[] output)
+        {
+            int act = Array.IndexOf(output, Rollouts.Agent.Vocabulary.Act);
+            return act >= 0 && act + 1 < output.Length ? output[act + 1] : -1;
+        }
+        var counts = new Dictionary<int, int>();
+        foreach (var r in data) counts[ActionOf(r.Output)] = counts.GetValueOrDefault(ActionOf(r.Output)) + 1;
+        var cumulative = new double[data.Count];
+        double total = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            total += Math.Pow(counts[ActionOf(data[i].Output)], -balance);
+            cumulative[i] = total;
+        }
+        return cumulative;
+    }
+
+    private static int Draw(double[] cumulative, Random random)
+    {
+        int i = Array.BinarySearch(cumulative, random.NextDouble() * cumulative[^1]);
+        return Math.Min(i < 0 ? ~i : i, cumulative.Length - 1);
     }
 
     public UpdateOutcome Update(IReadOnlyList<WeightedChunk> batch, CancellationToken cancellationToken)
