@@ -173,13 +173,33 @@ public static class PolicyScorer
     /// Unrestricted next-token cross-entropy on the output tokens only (prompt tokens masked), averaged
     /// over output tokens: the SFT loss. Returns a scalar tensor with its graph.
     /// </summary>
-    public static Tensor OutputCrossEntropy(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
+    public static Tensor OutputCrossEntropy(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs,
+        TargetEmphasis? emphasis = null)
     {
         using var scope = torch.NewDisposeScope();
         var sb = ScoringBatch.Build(model.Config, pad, prompts, outputs, model.Device);
         var (logits, _) = sb.Run(model);
         var nll = -logits.log_softmax(-1).gather(-1, sb.Targets.unsqueeze(-1)).squeeze(-1);
-        var loss = (nll * sb.OutputMask).sum() / sb.OutputMask.sum();
+        var weight = sb.OutputMask;
+        if (emphasis is { Weight: not 1.0 } e)
+        {
+            var ids = torch.tensor(e.TokenIds.Select(x => (long)x).ToArray(), device: model.Device);
+            var hit = torch.isin(sb.Targets, ids).to(weight.dtype);
+            weight = weight * (hit * (e.Weight - 1.0) + 1.0);
+        }
+        var loss = (nll * weight).sum() / weight.sum();
         return loss.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Output positions whose target is one of <paramref name="TokenIds"/> count <paramref name="Weight"/> times in the
+/// SFT loss (e.g. the action token, one of up to 24 output tokens, which alone decides what happens in the env).</summary>
+public sealed record TargetEmphasis(IReadOnlyList<int> TokenIds, double Weight)
+{
+    public TargetEmphasis Validate()
+    {
+        if (!(Weight > 0) || double.IsInfinity(Weight)) throw new ArgumentException($"TargetEmphasis.Weight must be positive and finite, got {Weight}.");
+        if (TokenIds.Count == 0) throw new ArgumentException("TargetEmphasis.TokenIds is empty.");
+        return this;
     }
 }

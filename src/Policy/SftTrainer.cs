@@ -41,13 +41,17 @@ public sealed class SftTrainer : IDisposable
     private readonly AdamW optimizer;
     private readonly int pad;
 
-    public SftTrainer(PolicyModel model, int padId, OptimizerOptions? options = null)
+    public SftTrainer(PolicyModel model, int padId, OptimizerOptions? options = null, TargetEmphasis? emphasis = null)
     {
         Model = model;
         pad = padId;
         Options = (options ?? new OptimizerOptions()).Validate();
+        Emphasis = emphasis?.Validate();
         optimizer = Options.Create(model);
     }
+
+    /// <summary>Targets that weigh more in the loss (null: every output token alike).</summary>
+    public TargetEmphasis? Emphasis { get; }
 
     public PolicyModel Model { get; }
     public OptimizerOptions Options { get; }
@@ -60,7 +64,7 @@ public sealed class SftTrainer : IDisposable
         using var scope = torch.NewDisposeScope();
         Model.train();
         optimizer.zero_grad();
-        var loss = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs);
+        var loss = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis);
         loss.backward();
         double norm = torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
         optimizer.step();

@@ -23,6 +23,21 @@ public sealed class SftAndCheckpointTests : IDisposable
     ];
 
     [Fact]
+    public void EmphasisedTargetsWeighMoreInTheLoss()
+    {
+        using var model = TinyModel(seed: 8);
+        // Targets 13 and 14 (the actions) are 4 of the 18 output targets in the batch.
+        double Loss(double w) => PolicyScorer.OutputCrossEntropy(model, Pad, Prompts, Outputs,
+            w == 1 ? null : new TargetEmphasis([13, 14], w)).item<float>();
+        double l1 = Loss(1), l2 = Loss(2), l5 = Loss(5);
+        // L(w) = (S_other + w S_act) / (14 + 4 w): two weights fix S_other and S_act, the third is predicted.
+        double sAct = l2 * 22 - l1 * 18, sOther = l1 * 18 - sAct;
+        Assert.Equal((sOther + 5 * sAct) / (14 + 4 * 5), l5, 4);
+        Assert.NotEqual(l1, l5, 3);
+        Assert.Throws<ArgumentException>(() => new TargetEmphasis([13], 0).Validate());
+    }
+
+    [Fact]
     public void CrossEntropyIsOnOutputTokensOnly()
     {
         using var model = TinyModel(seed: 8);

@@ -99,6 +99,7 @@ public class DaggerAndNoiseTests
     [InlineData("dagger_rounds: -1", "sft.dagger_rounds")]
     [InlineData("schedule: sometimes", "sft.schedule")]
     [InlineData("action_balance: 1.5", "sft.action_balance")]
+    [InlineData("action_loss_weight: 0", "sft.action_loss_weight")]
     [InlineData("schedule: every-0", "sft.schedule")]
     [InlineData("dagger_episodes: 0", "sft.dagger_episodes")]
     [InlineData("dagger_steps: -5", "sft.dagger_steps")]

@@ -59,6 +59,7 @@ public sealed class RolloutsConfig
         Check(Sft.TeacherVision is "local" or "full", "sft.teacher_vision", "must be local or full");
         Check(Sft.ActionNoise is >= 0 and < 1, "sft.action_noise", "must be in [0, 1)");
         Check(Sft.ActionBalance is >= 0 and <= 1, "sft.action_balance", "must be in [0, 1]");
+        Check(Sft.ActionLossWeight is > 0 and <= 100, "sft.action_loss_weight", "must be in (0, 100]");
         Check(IsSchedule(Sft.Schedule), "sft.schedule", "must be mixed, every, every-K (K >= 1), event or never");
         Check(Sft.DaggerRounds is >= 0 and <= 50, "sft.dagger_rounds", "must be in 0..50");
         Check(Sft.DaggerEpisodes > 0, "sft.dagger_episodes", "must be positive");
@@ -161,6 +162,8 @@ public sealed class SftSection
     /// <summary>SFT draws a teacher step with probability ∝ (count of its action)^-action_balance: 0 uniform, 1 every action
     /// equally often. Rare tech-tree actions (place table, make pickaxe) are under 1 % of the steps.</summary>
     public double ActionBalance { get; set; }
+    /// <summary>Weight of the action token in the SFT loss relative to the other output tokens (plan words, &lt;act&gt;).</summary>
+    public double ActionLossWeight { get; set; } = 1.0;
     /// <summary><c>rollouts train</c> only: DAgger rounds after the warm-up. Each round the student plays
     /// <see cref="DaggerEpisodes"/> episodes, the teacher labels the states it reached, and SFT goes on for
     /// <see cref="DaggerSteps"/> steps on all data so far.</summary>

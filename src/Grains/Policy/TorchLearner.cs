@@ -28,7 +28,8 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     {
         _config = config;
         _model = PolicySetup.NewModel(config);
-        _sft = new SftTrainer(_model, PolicySetup.Tokens.Pad, new OptimizerOptions(LearningRate: config.Sft.LearningRate));
+        _sft = new SftTrainer(_model, PolicySetup.Tokens.Pad, new OptimizerOptions(LearningRate: config.Sft.LearningRate),
+            config.Sft.ActionLossWeight == 1.0 ? null : new TargetEmphasis(PolicySetup.Tokens.ActionIds, config.Sft.ActionLossWeight));
         _options = new PpoOptions
         {
             Gamma = config.Ppo.Gamma,
