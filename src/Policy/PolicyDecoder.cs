@@ -109,8 +109,9 @@ public static class PolicyDecoder
         var next = new long[batch];
         var nextPos = new long[batch];
         var stateIds = new long[batch];
-        // The rows still being decoded: rows[j] is the prompt index of row j of the cache. When half of them are done the
-        // cache is compacted (once a quarter of them are done: a step reads the whole cache, so dead rows cost memory traffic), so that one long plan does not keep the whole batch running (most outputs are 2 tokens).
+        // The rows still being decoded: rows[j] is the prompt index of row j of the cache. Once a quarter of them are
+        // done, the cache is compacted to the open rows: a decode step reads every row's whole cache, so one long plan
+        // must not keep the whole batch running (most outputs are 2 tokens).
         var rows = new int[batch];
         for (int b = 0; b < batch; b++) rows[b] = b;
         int n = batch;

@@ -420,28 +420,24 @@ public sealed partial class Teacher
     private CrafterAction ExploreByHeading()
     {
         var p = Player;
-        int heading = -1;
-        for (int i = _context.HistoryCount - 1; i >= 0 && heading < 0; i--)
+        bool Free(int d) => IsFreeWalkable(p.X + Navigator.Dx[d], p.Y + Navigator.Dy[d]);
+        int heading = _heading;
+        for (int i = _context.HistoryCount - 1; i >= 0; i--)
         {
             var a = _context.History(i);
-            if (a is >= CrafterAction.MoveLeft and <= CrafterAction.MoveDown) heading = a - CrafterAction.MoveLeft;
+            if (a is < CrafterAction.MoveLeft or > CrafterAction.MoveDown) continue;
+            heading = a - CrafterAction.MoveLeft;
+            break;
         }
-        if (heading < 0) heading = _heading;
-        if (heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading]) && _random.Next(24) != 0)
-            return Navigator.MoveAction(heading);
+        if (heading >= 0 && Free(heading) && _random.Next(24) != 0) return Navigator.MoveAction(heading);
+        // Turn: a free side first, straight back only when nothing else is free.
         Span<int> options = stackalloc int[4];
         int count = 0;
         for (int d = 0; d < 4; d++)
-            if (d != heading && (heading < 0 || d != Navigator.Opposite(heading)) && IsFreeWalkable(p.X + Navigator.Dx[d], p.Y + Navigator.Dy[d]))
-                options[count++] = d;
-        if (count == 0 && heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[Navigator.Opposite(heading)], p.Y + Navigator.Dy[Navigator.Opposite(heading)]))
-            options[count++] = Navigator.Opposite(heading);
-        if (count == 0)
-        {
-            _heading = heading >= 0 && IsFreeWalkable(p.X + Navigator.Dx[heading], p.Y + Navigator.Dy[heading]) ? heading : _random.Next(4);
-            return Navigator.MoveAction(_heading);
-        }
-        _heading = options[_random.Next(count)];
+            if (d != heading && (heading < 0 || d != Navigator.Opposite(heading)) && Free(d)) options[count++] = d;
+        if (count == 0 && heading >= 0 && Free(Navigator.Opposite(heading))) options[count++] = Navigator.Opposite(heading);
+        if (count > 0) _heading = options[_random.Next(count)];
+        else _heading = heading >= 0 && Free(heading) ? heading : _random.Next(4);
         return Navigator.MoveAction(_heading);
     }
 
