@@ -21,8 +21,7 @@ public static class DaggerCollector
         CancellationToken cancellation = default)
     {
         if (episodes <= 0) throw new ArgumentOutOfRangeException(nameof(episodes), episodes, "episodes must be positive.");
-        var vision = config.Sft.TeacherVision == "full" ? TeacherVision.Full : TeacherVision.Local;
-        var schedule = AgentFactory.ParseSchedule(config.Sft.Schedule);
+        var (vision, schedule) = Grains.Policy.PolicySetup.SftTeacher(config);
         int maxPrompt = config.Model.Context - Grains.Policy.PolicySetup.Grammar(config).MaxOutputTokens;
         var envs = new CrafterEnv[episodes];
         var contexts = new AgentContext[episodes];

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 
 namespace Rollouts.Cli.Tests;
@@ -18,16 +17,5 @@ internal static class CliProcess
 
     public static string TracesDirectory => Path.Combine(SharedRoot, "crafter", "traces");
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "rollouts.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Rollouts.Tests.Shared.RolloutsProcess.Run(args);
 }

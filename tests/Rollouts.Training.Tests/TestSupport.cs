@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Rollouts.Agent;
 using Rollouts.Policy;
 
@@ -62,19 +61,3 @@ internal sealed class TempDir : IDisposable
     }
 }
 
-/// <summary>Runs the built rollouts.dll as a child process.</summary>
-internal static class CliProcess
-{
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
-    {
-        string dll = System.IO.Path.Combine(AppContext.BaseDirectory, "rollouts.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-}

@@ -1,3 +1,4 @@
+using Rollouts.Tests.Shared;
 using System.Text.Json;
 using Rollouts.Cli;
 using Rollouts.Policy;
@@ -100,7 +101,7 @@ public class TrainCommandTests
         using var dir = new TempDir();
         string ckpt = TestSupport.TinyCheckpoint(dir.Path);
         string output = Path.Combine(dir.Path, "eval.json");
-        var (code, stdout, stderr) = CliProcess.Run("eval", "--agent", "checkpoint:" + ckpt, "--episodes", "2", "--seed", "3", "--length", "15", "--out", output);
+        var (code, stdout, stderr) = RolloutsProcess.Run("eval", "--agent", "checkpoint:" + ckpt, "--episodes", "2", "--seed", "3", "--length", "15", "--out", output);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
         Assert.Contains("crafter_score=", stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(output));
@@ -114,7 +115,7 @@ public class TrainCommandTests
         using var dir = new TempDir();
         string ckpt = TestSupport.TinyCheckpoint(dir.Path, TestSupport.TinyConfig(vocab: 40));
         string output = Path.Combine(dir.Path, "eval.json");
-        var (code, stdout, stderr) = CliProcess.Run("eval", "--agent", "checkpoint:" + ckpt, "--episodes", "2", "--out", output);
+        var (code, stdout, stderr) = RolloutsProcess.Run("eval", "--agent", "checkpoint:" + ckpt, "--episodes", "2", "--out", output);
         Assert.NotEqual(0, code);
         var lines = stderr.Trim().Split('\n');
         Assert.Single(lines);
@@ -161,11 +162,11 @@ public class TrainCommandTests
     [Fact]
     public void Unknown_options_and_a_missing_config_exit_non_zero()
     {
-        var (code, _, stderr) = CliProcess.Run("train", "--config", "configs/none.yaml", "--bogus", "1");
+        var (code, _, stderr) = RolloutsProcess.Run("train", "--config", "configs/none.yaml", "--bogus", "1");
         Assert.NotEqual(0, code);
         Assert.Contains("--bogus", stderr);
         using var dir = new TempDir();
-        (code, _, stderr) = CliProcess.Run("train", "--config", Path.Combine(dir.Path, "none.yaml"), "--out", Path.Combine(dir.Path, "run"));
+        (code, _, stderr) = RolloutsProcess.Run("train", "--config", Path.Combine(dir.Path, "none.yaml"), "--out", Path.Combine(dir.Path, "run"));
         Assert.Equal(2, code);
         Assert.Contains("config file not found", stderr);
     }

@@ -1,4 +1,3 @@
-using Rollouts.Agent;
 using Rollouts.Agent.Dataset;
 using Rollouts.Agent.Teaching;
 using Rollouts.Config;
@@ -59,8 +58,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         var records = new List<SftRecord>();
         var episodes = new IReadOnlyList<SftRecord>[sft.Episodes];
         long baseSeed = _config.Experiment.Seed * 1_000_000L + 999_000;
-        var vision = sft.TeacherVision == "full" ? TeacherVision.Full : TeacherVision.Local;
-        var schedule = AgentFactory.ParseSchedule(sft.Schedule); // null: one per episode
+        var (vision, schedule) = PolicySetup.SftTeacher(_config);
         Parallel.For(0, sft.Episodes, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             episodes[i] = SftDatasetGenerator.PlayEpisode(baseSeed + i, i, sft.EpisodeSteps, schedule ?? PlanningSchedule.ForEpisode(baseSeed + i), vision, sft.ActionNoise));
         foreach (var e in episodes) records.AddRange(e);

@@ -14,6 +14,12 @@ public static class PolicySetup
         ActionIds: Enum.GetValues<CrafterAction>().Select(Vocabulary.ActionToken).ToArray(),
         PlanWordIds: Subgoals.Phrases.SelectMany(Vocabulary.Encode).Distinct().Order().ToArray());
 
+    /// <summary>What the SFT teacher sees (<c>sft.teacher_vision</c>) and its planning schedule (<c>sft.schedule</c>; null
+    /// for <c>mixed</c>: <see cref="Agent.Teaching.PlanningSchedule.ForEpisode"/> per episode).</summary>
+    public static (Agent.Teaching.TeacherVision Vision, Agent.Teaching.PlanningSchedule? Schedule) SftTeacher(RolloutsConfig config) =>
+        (config.Sft.TeacherVision == "full" ? Agent.Teaching.TeacherVision.Full : Agent.Teaching.TeacherVision.Local,
+            AgentFactory.ParseSchedule(config.Sft.Schedule));
+
     public static OutputGrammar Grammar(RolloutsConfig config) =>
         new(Tokens, maxPlanTokens: Math.Max(4, config.Model.MaxOutputTokens - 4), endWithEos: false);
 
