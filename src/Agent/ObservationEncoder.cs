@@ -8,13 +8,16 @@ namespace Rollouts.Agent;
 /// The agent's prompt: a compact, readable token sequence in the style of BALROG's Crafter text
 /// (<c>shared/crafter/TEXT_OBS.md</c>), plus the agent's context:
 /// <code>
-/// &lt;obs&gt; health 9 food 9 drink 9 energy 9 day awake ; see grass 1 south tree 2 north-west … ; face grass ;
+/// &lt;obs&gt; health 9 food 9 drink 9 energy 9 day awake ; see grass@south 1 tree@north-west 2 … ; face grass ;
 ///   inventory wood 2 ; plan &lt;plan&gt; collect wood ; place table &lt;/plan&gt; age 4-7 ; last move_left do do noop &lt;/obs&gt;
 /// </code>
 /// <list type="bullet">
 /// <item><c>see</c>: the nearest cell of each kind in the 9×7 window (x from px−4 to px+4, y from py−3 to py+3, clipped
 /// to the map), scanning x-major then y, ties to the first met, kinds in the order first met; each as
-/// <c>KIND DISTANCE DIRECTION</c> (Manhattan distance; direction from the sign of dy then dx, e.g. <c>north-west</c>).
+/// <c>KIND@DIRECTION DISTANCE</c> (direction from the sign of dy then dx, e.g. <c>tree@north-west</c>; Manhattan distance).
+/// Kind and direction are one token so that "which way is the tree" is a single lookup for the policy: with
+/// <c>tree 2 north-west</c> as three tokens a small model learned the way to its target far more slowly (held-out
+/// action accuracy 0.74 vs 0.78, Crafter score 8.6 vs 11.5 after the same SFT; README "The SFT gap").
 /// Objects hide the material under them; a ripe plant is <c>ripe_plant</c>. <c>see nothing</c> when empty.</item>
 /// <item><c>face</c>: what is in the facing cell (<c>nothing</c> outside the map).</item>
 /// <item><c>day</c>/<c>night</c>: daylight at least / below 0.5. <c>awake</c>/<c>sleeping</c>.</item>
@@ -32,7 +35,7 @@ public static class ObservationEncoder
     /// <summary>Upper bound of <see cref="Encode"/>'s length: size buffers with it.</summary>
     public const int MaxTokens = 256;
 
-    private const int KindCount = 18; // 12 materials + cow, zombie, skeleton, arrow, plant, ripe_plant
+    private const int KindCount = Vocabulary.SeenKindCount; // 12 materials + cow, zombie, skeleton, arrow, plant, ripe_plant
     private const int KindCow = 12, KindZombie = 13, KindSkeleton = 14, KindArrow = 15, KindPlant = 16, KindRipePlant = 17;
 
     private static readonly int WaterId = Vocabulary.Id("water");
@@ -109,9 +112,8 @@ public static class ObservationEncoder
         for (int i = 0; i < kinds; i++)
         {
             int kind = order[i];
-            destination[n++] = WaterId + kind;
+            destination[n++] = Vocabulary.SeenToken(kind, DirectionToken(bestDx[kind], bestDy[kind]) - NorthId);
             destination[n++] = Vocabulary.NumberToken(Math.Min(bestDistance[kind], 9));
-            destination[n++] = DirectionToken(bestDx[kind], bestDy[kind]);
         }
         destination[n++] = Vocabulary.Separator;
 

@@ -13,7 +13,8 @@ public sealed class UnknownTokenException(string message) : Exception(message);
 /// <item>0..8: specials <c>&lt;pad&gt; &lt;bos&gt; &lt;obs&gt; &lt;/obs&gt; &lt;plan&gt; &lt;/plan&gt; &lt;act&gt; &lt;eos&gt; ;</c></item>
 /// <item>9..25: the 17 Crafter actions in action-id order (<c>noop</c> .. <c>make_iron_sword</c>): id = 9 + action.</item>
 /// <item>26..35: the numbers <c>0</c>..<c>9</c>: id = 26 + n.</item>
-/// <item>then age buckets, directions, materials and creatures, items, observation words, subgoal words.</item>
+/// <item>then age buckets, directions, materials and creatures, items, observation words, subgoal words, and the
+/// <c>kind@direction</c> words of <c>see</c> entries.</item>
 /// </list>
 /// </summary>
 public static class Vocabulary
@@ -52,6 +53,9 @@ public static class Vocabulary
         "build", "shelter",
     ];
 
+    /// <summary>Kinds a <c>see</c> entry names (materials, creatures, plants): the first 18 of <see cref="Things"/>.</summary>
+    public const int SeenKindCount = 18;
+
     /// <summary>Every word, index = token id.</summary>
     public static readonly IReadOnlyList<string> Words = BuildWords();
 
@@ -65,6 +69,12 @@ public static class Vocabulary
 
     public static readonly int FirstAgeBucket = Id("4-7");
 
+    /// <summary>The first <c>kind@direction</c> word (<c>water@north</c>); id = first + kind * 8 + direction.</summary>
+    public static readonly int FirstSeen = Id("water@north");
+
+    /// <summary>The <c>kind@direction</c> token of kind index 0..17 (water .. ripe_plant) and direction 0..7 (north .. south-east).</summary>
+    public static int SeenToken(int kind, int direction) => FirstSeen + kind * Directions.Length + direction;
+
     private static string[] BuildWords()
     {
         var words = new List<string>();
@@ -76,6 +86,9 @@ public static class Vocabulary
         words.AddRange(Things);
         words.AddRange(ObservationWords);
         words.AddRange(SubgoalWords);
+        // "kind@direction": a see entry's kind and direction in one token, so that "where is the tree" is one lookup.
+        for (int k = 0; k < SeenKindCount; k++)
+            foreach (string d in Directions) words.Add(Things[k] + "@" + d);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string w in words)
             if (!seen.Add(w)) throw new InvalidOperationException($"Vocabulary word '{w}' appears twice.");

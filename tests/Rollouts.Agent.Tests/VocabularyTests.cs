@@ -23,9 +23,18 @@ public class VocabularyTests
     }
 
     [Fact]
+    public void Seen_tokens_join_a_kind_and_a_direction()
+    {
+        Assert.Equal("water@north", Vocabulary.Word(Vocabulary.SeenToken(0, 0)));
+        Assert.Equal("tree@south-west", Vocabulary.Word(Vocabulary.SeenToken(5, 6)));
+        Assert.Equal("ripe_plant@south-east", Vocabulary.Word(Vocabulary.SeenToken(Vocabulary.SeenKindCount - 1, 7)));
+        Assert.Equal(Vocabulary.Size - 1, Vocabulary.SeenToken(Vocabulary.SeenKindCount - 1, 7));
+    }
+
+    [Fact]
     public void Encode_then_decode_round_trips()
     {
-        const string text = "<bos> <obs> health 9 ; see tree 2 north-west cow 4 east ; face ripe_plant </obs> <plan> collect wood ; make wood pickaxe </plan> <act> make_wood_pickaxe";
+        const string text = "<bos> <obs> health 9 ; see tree@north-west 2 cow@east 4 ; face ripe_plant </obs> <plan> collect wood ; make wood pickaxe </plan> <act> make_wood_pickaxe";
         int[] ids = Vocabulary.Encode(text);
         Assert.Equal(text, Vocabulary.Decode(ids));
         Assert.Equal(Vocabulary.ActionToken(CrafterAction.MakeWoodPickaxe), ids[^1]);

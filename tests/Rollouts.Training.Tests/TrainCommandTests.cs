@@ -43,11 +43,11 @@ public class TrainCommandTests
           seed: 5
         """;
 
-    private static (int Code, string Out, string Err) Train(string configPath, string? outDir)
+    private static (int Code, string Out, string Err) Train(string configPath, string? outDir, int sftThreads = 1)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = TrainCommand.Run(configPath, outDir, threads: 1, stdout, stderr);
+        int code = TrainCommand.Run(configPath, outDir, threads: 1, stdout, stderr, sftThreads: sftThreads);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -58,7 +58,7 @@ public class TrainCommandTests
         string config = Path.Combine(dir.Path, "tiny.yaml");
         File.WriteAllText(config, TinyYaml);
         string outDir = Path.Combine(dir.Path, "run");
-        var (code, stdout, stderr) = Train(config, outDir);
+        var (code, stdout, stderr) = Train(config, outDir, sftThreads: 2);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
         Assert.Contains("teacher", stdout);
         Assert.Contains("crafter score", stdout);
@@ -76,6 +76,8 @@ public class TrainCommandTests
         Assert.Equal(1, root.GetProperty("ppo_training").GetProperty("iterations").GetInt32());
         Assert.True(root.GetProperty("targets").TryGetProperty("ppo_above_sft", out _));
         Assert.Equal(20, root.GetProperty("eval").GetProperty("length").GetInt32());
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        Assert.Equal(2, root.GetProperty("sft_threads").GetInt32());
 
         var csv = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
         Assert.Equal(2, csv.Length);
@@ -121,6 +123,19 @@ public class TrainCommandTests
         Assert.Single(lines);
         Assert.Contains("vocabulary of 40 tokens", lines[0]);
         Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void A_bad_thread_count_is_refused_before_anything_is_written()
+    {
+        using var dir = new TempDir();
+        string config = Path.Combine(dir.Path, "tiny.yaml");
+        File.WriteAllText(config, TinyYaml);
+        string outDir = Path.Combine(dir.Path, "run");
+        var (code, _, stderr) = Train(config, outDir, sftThreads: 0);
+        Assert.Equal(2, code);
+        Assert.Contains("--sft-threads must be positive, got 0", stderr);
+        Assert.False(Directory.Exists(outDir));
     }
 
     [Fact]
