@@ -58,12 +58,8 @@ public static class AgentFactory
         {
             case "teacher":
             {
-                var vision = argument switch
-                {
-                    null or "full" => TeacherVision.Full,
-                    "local" => TeacherVision.Local,
-                    _ => throw new AgentSpecException($"--agent teacher takes teacher, teacher:full or teacher:local (got '{text}')."),
-                };
+                if (ParseVision(argument ?? "full") is not { } vision)
+                    throw new AgentSpecException($"--agent teacher takes teacher, teacher:full or teacher:local (got '{text}').");
                 var fixedSchedule = ParseSchedule(schedule);
                 return envSeed => new Teacher(new TeacherOptions { Schedule = fixedSchedule ?? PlanningSchedule.ForEpisode(envSeed), Vision = vision });
             }
@@ -87,6 +83,15 @@ public static class AgentFactory
         lock (Gate) known = string.Join(", ", BuiltInKinds.Concat(Creators.Keys).Append("checkpoint:PATH").Distinct());
         throw new AgentSpecException($"Unknown agent kind '{kind}'. Known kinds: {known}.");
     }
+
+    /// <summary>The teacher vision named <c>full</c> or <c>local</c> (as in <c>--agent teacher:local</c> and
+    /// <c>sft.teacher_vision</c>), or null for any other name.</summary>
+    public static TeacherVision? ParseVision(string name) => name switch
+    {
+        "full" => TeacherVision.Full,
+        "local" => TeacherVision.Local,
+        _ => null,
+    };
 
     /// <summary>The schedule named, or null for <c>mixed</c> (one per episode).</summary>
     public static PlanningSchedule? ParseSchedule(string schedule)

@@ -129,18 +129,14 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     public static double[]? SamplingWeights(IReadOnlyList<(int[] Prompt, int[] Output)> data, double balance)
     {
         if (balance <= 0 || data.Count == 0) return null;
-        static int ActionOf(int[] output)
-        {
-            int act = Array.IndexOf(output, Rollouts.Agent.Vocabulary.Act);
-            return act >= 0 && act + 1 < output.Length ? output[act + 1] : -1;
-        }
+        // Outputs end with "<act> ACTION" (AgentDecision's format): the last token names the action.
         var counts = new Dictionary<int, int>();
-        foreach (var r in data) counts[ActionOf(r.Output)] = counts.GetValueOrDefault(ActionOf(r.Output)) + 1;
+        foreach (var r in data) counts[r.Output[^1]] = counts.GetValueOrDefault(r.Output[^1]) + 1;
         var cumulative = new double[data.Count];
         double total = 0;
         for (int i = 0; i < data.Count; i++)
         {
-            total += Math.Pow(counts[ActionOf(data[i].Output)], -balance);
+            total += Math.Pow(counts[data[i].Output[^1]], -balance);
             cumulative[i] = total;
         }
         return cumulative;

@@ -17,7 +17,8 @@ public static class PolicySetup
     /// <summary>What the SFT teacher sees (<c>sft.teacher_vision</c>) and its planning schedule (<c>sft.schedule</c>; null
     /// for <c>mixed</c>: <see cref="Agent.Teaching.PlanningSchedule.ForEpisode"/> per episode).</summary>
     public static (Agent.Teaching.TeacherVision Vision, Agent.Teaching.PlanningSchedule? Schedule) SftTeacher(RolloutsConfig config) =>
-        (config.Sft.TeacherVision == "full" ? Agent.Teaching.TeacherVision.Full : Agent.Teaching.TeacherVision.Local,
+        (AgentFactory.ParseVision(config.Sft.TeacherVision)
+                ?? throw new ArgumentException($"sft.teacher_vision must be local or full, got '{config.Sft.TeacherVision}'."),
             AgentFactory.ParseSchedule(config.Sft.Schedule));
 
     public static OutputGrammar Grammar(RolloutsConfig config) =>
