@@ -32,7 +32,8 @@ public sealed record PolicyCheckpointInfo(PolicyConfig Config, long Step, string
 /// Checkpoint file format (little-endian):
 /// <code>
 /// "RLPOLICY" (8 bytes) | format version int32 | body length int64 |
-/// body: config (vocab, d_model, layers, heads, d_ff, max_context int32; tied bool) | step int64 | kind string |
+/// body: config (vocab, d_model, layers, heads, d_ff, max_context int32; tied bool; positions int32, 0 rotary 1 learned,
+///       from version 2 on: version 1 files hold learned positions) | step int64 | kind string |
 ///       metadata (count int32, key/value strings) | tensors (count int32; name string, rank int32, dims int64…, float32 data) |
 ///       optimizer (has bool; length int64; TorchSharp optimizer state bytes) |
 /// FNV-1a 64 checksum of the body (uint64)
@@ -43,7 +44,7 @@ public sealed record PolicyCheckpointInfo(PolicyConfig Config, long Step, string
 public static class PolicyCheckpoint
 {
     private static readonly byte[] Magic = "RLPOLICY"u8.ToArray();
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     private const int HeaderLength = 8 + 4 + 8;
 
     public static void Save(string path, PolicyModel model, long step, string kind, OptimizerHelper? optimizer = null,
@@ -152,7 +153,7 @@ public static class PolicyCheckpoint
     }
 
     public static string Describe(PolicyConfig c) =>
-        $"(vocab {c.VocabSize}, d_model {c.DModel}, layers {c.Layers}, heads {c.Heads}, d_ff {c.DFf}, context {c.MaxContext}, tied {c.TieEmbeddings})";
+        $"(vocab {c.VocabSize}, d_model {c.DModel}, layers {c.Layers}, heads {c.Heads}, d_ff {c.DFf}, context {c.MaxContext}, tied {c.TieEmbeddings}, positions {c.Positions.ToString().ToLowerInvariant()})";
 
     private sealed record Parsed(PolicyCheckpointInfo Info, List<(string Name, long[] Shape, float[] Data)> Tensors, byte[]? Optimizer);
 
@@ -169,8 +170,8 @@ public static class PolicyCheckpoint
         if (!bytes.AsSpan(0, 8).SequenceEqual(Magic))
             throw new CheckpointException(path, "is not a Rollouts policy checkpoint (bad magic; expected \"RLPOLICY\").");
         int version = BitConverter.ToInt32(bytes, 8);
-        if (version != FormatVersion)
-            throw new CheckpointException(path, $"has format version {version}; this build reads version {FormatVersion}.");
+        if (version is < 1 or > FormatVersion)
+            throw new CheckpointException(path, $"has format version {version}; this build reads versions 1 to {FormatVersion}.");
         long bodyLength = BitConverter.ToInt64(bytes, 12);
         long expected = HeaderLength + bodyLength + 8;
         if (bodyLength < 0 || bytes.Length < expected)
@@ -189,7 +190,9 @@ public static class PolicyCheckpoint
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes, HeaderLength, bytes.Length - HeaderLength - 8), Encoding.UTF8);
-            var config = new PolicyConfig(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean());
+            int version = BitConverter.ToInt32(bytes, 8);
+            var config = new PolicyConfig(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(),
+                version >= 2 ? (PositionEncoding)r.ReadInt32() : PositionEncoding.Learned);
             try { config.Validate(); }
             catch (ArgumentException e) { throw new CheckpointException(path, $"holds an invalid model shape: {e.Message}", e); }
             long step = r.ReadInt64();
@@ -266,7 +269,7 @@ public static class PolicyCheckpoint
     private static void WriteConfig(BinaryWriter w, PolicyConfig c)
     {
         w.Write(c.VocabSize); w.Write(c.DModel); w.Write(c.Layers); w.Write(c.Heads);
-        w.Write(c.DFf); w.Write(c.MaxContext); w.Write(c.TieEmbeddings);
+        w.Write(c.DFf); w.Write(c.MaxContext); w.Write(c.TieEmbeddings); w.Write((int)c.Positions);
     }
 
     private static ulong Fnv1a(ReadOnlySpan<byte> data)

@@ -8,6 +8,7 @@ namespace Rollouts.Policy;
 /// <param name="DFf">Hidden width of each block's MLP.</param>
 /// <param name="MaxContext">Longest prompt + output, in tokens (size of the position table).</param>
 /// <param name="TieEmbeddings">Whether the LM head shares the token-embedding matrix.</param>
+/// <param name="Positions">Rotary (the default) or a learned absolute position table.</param>
 public sealed record PolicyConfig(
     int VocabSize,
     int DModel,
@@ -15,7 +16,8 @@ public sealed record PolicyConfig(
     int Heads,
     int DFf,
     int MaxContext,
-    bool TieEmbeddings = true)
+    bool TieEmbeddings = true,
+    PositionEncoding Positions = PositionEncoding.Rotary)
 {
     /// <summary>
     /// The default model: d_model 128, 4 layers, 4 heads, d_ff 512, context 256, tied embeddings, for a
@@ -40,6 +42,10 @@ public sealed record PolicyConfig(
         Positive(nameof(MaxContext), MaxContext);
         if (DModel % Heads != 0)
             throw new ArgumentException($"PolicyConfig.DModel ({DModel}) must be a multiple of PolicyConfig.Heads ({Heads}).");
+        if (!Enum.IsDefined(Positions))
+            throw new ArgumentException($"PolicyConfig.Positions must be Rotary or Learned, got {(int)Positions}.");
+        if (Positions == PositionEncoding.Rotary && HeadDim % 2 != 0)
+            throw new ArgumentException($"PolicyConfig.DModel / Heads ({HeadDim}) must be even for rotary positions (they rotate pairs of dimensions).");
         if (MaxContext < 2)
             throw new ArgumentException($"PolicyConfig.MaxContext must be at least 2 (one prompt and one output token), got {MaxContext}.");
         return this;
@@ -56,7 +62,8 @@ public sealed record PolicyConfig(
                 + d * d + d                 // attention output
                 + d * f + f + f * d + d;    // MLP
             long head = TieEmbeddings ? 0 : d * VocabSize + VocabSize;
-            return (long)VocabSize * d + (long)MaxContext * d + Layers * block + 2 * d + head + d + 1;
+            long positions = Positions == PositionEncoding.Learned ? (long)MaxContext * d : 0;
+            return (long)VocabSize * d + positions + Layers * block + 2 * d + head + d + 1;
         }
     }
 

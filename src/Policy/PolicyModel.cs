@@ -5,14 +5,15 @@ using static TorchSharp.torch;
 namespace Rollouts.Policy;
 
 /// <summary>
-/// A small decoder-only transformer: token + learned position embeddings, pre-LN blocks with causal
-/// multi-head self-attention and a GELU MLP, a final LayerNorm, an LM head (tied to the token
-/// embedding by default) and a value head read at the last prompt position.
+/// A small decoder-only transformer: token embeddings, rotary positions on queries and keys (or a learned position
+/// table, <see cref="PolicyConfig.Positions"/>), pre-LN blocks with causal multi-head self-attention and a GELU MLP, a
+/// final LayerNorm, an LM head (tied to the token embedding by default) and a value head read at the last prompt position.
 /// </summary>
 public sealed class PolicyModel : nn.Module
 {
     private readonly Embedding tok_emb;
-    private readonly Embedding pos_emb;
+    private readonly Embedding? pos_emb;
+    private readonly Tensor? rope_inv_freq; // assigned after RegisterComponents: a constant, not a parameter or buffer
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly LayerNorm ln_f;
     private readonly Linear? lm_head;
@@ -28,7 +29,7 @@ public sealed class PolicyModel : nn.Module
     {
         Config = config.Validate();
         tok_emb = nn.Embedding(config.VocabSize, config.DModel);
-        pos_emb = nn.Embedding(config.MaxContext, config.DModel);
+        if (config.Positions == PositionEncoding.Learned) pos_emb = nn.Embedding(config.MaxContext, config.DModel);
         blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new TransformerBlock(config)).ToArray());
         ln_f = nn.LayerNorm(config.DModel);
         lm_head = config.TieEmbeddings ? null : nn.Linear(config.DModel, config.VocabSize, hasBias: true);
@@ -37,6 +38,14 @@ public sealed class PolicyModel : nn.Module
         InitWeights(seed);
         Device = device ?? TorchRuntime.DefaultDevice;
         this.to(Device);
+        if (config.Positions == PositionEncoding.Rotary)
+            rope_inv_freq = RotaryFrequencies(config.HeadDim).to(Device).DetachFromDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) rope_inv_freq?.Dispose();
+        base.Dispose(disposing);
     }
 
     // Runs before the base constructor touches libtorch, so a missing native fix gives TorchRuntime's message.
@@ -44,6 +53,14 @@ public sealed class PolicyModel : nn.Module
     {
         TorchRuntime.EnsureLoaded();
         return name;
+    }
+
+    /// <summary>RoPE's frequencies 10000^(−2i/Dh), i = 0 … Dh/2 − 1 (a constant, not a parameter).</summary>
+    private static Tensor RotaryFrequencies(int headDim)
+    {
+        var freq = new float[headDim / 2];
+        for (int i = 0; i < freq.Length; i++) freq[i] = (float)Math.Pow(10000.0, -2.0 * i / headDim);
+        return torch.tensor(freq);
     }
 
     private void InitWeights(long seed)
@@ -75,9 +92,20 @@ public sealed class PolicyModel : nn.Module
         if (cache is not null && cache.Length + ids.shape[1] > cache.Capacity)
             throw new InvalidOperationException($"KV cache holds {cache.Capacity} positions; {cache.Length} used, {ids.shape[1]} more requested.");
         using var scope = torch.NewDisposeScope();
-        var x = tok_emb.call(ids) + pos_emb.call(positions);
+        Tensor x;
+        Rotary? rope = null;
+        if (pos_emb is not null)
+        {
+            x = tok_emb.call(ids) + pos_emb.call(positions);
+        }
+        else
+        {
+            x = tok_emb.call(ids);
+            var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * rope_inv_freq!; // [B, T, Dh/2]
+            rope = new Rotary(angles.cos().unsqueeze(1), angles.sin().unsqueeze(1));   // [B, 1, T, Dh/2]
+        }
         for (int i = 0; i < blocks.Count; i++)
-            x = blocks[i].Forward(x, attendMask, cache, i);
+            x = blocks[i].Forward(x, attendMask, cache, i, rope);
         if (cache is not null) cache.Length += (int)ids.shape[1];
         return ln_f.call(x).MoveToOuterDisposeScope();
     }
@@ -153,6 +181,19 @@ public sealed class KvCache : IDisposable
     }
 }
 
+/// <summary>cos/sin of each position's rotary angles, [B, 1, T, Dh/2], shared by every block of one forward pass.</summary>
+internal sealed class Rotary(Tensor cos, Tensor sin)
+{
+    /// <summary>Rotates each pair (x_i, x_{i+Dh/2}) of <paramref name="x"/> [B, H, T, Dh] by its position's angle.</summary>
+    public Tensor Apply(Tensor x)
+    {
+        long half = x.shape[3] / 2;
+        var x1 = x.narrow(3, 0, half);
+        var x2 = x.narrow(3, half, half);
+        return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], 3);
+    }
+}
+
 internal sealed class TransformerBlock : nn.Module
 {
     private readonly LayerNorm ln_1;
@@ -177,12 +218,18 @@ internal sealed class TransformerBlock : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, Tensor? attendMask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor x, Tensor? attendMask, KvCache? cache, int layer, Rotary? rope)
     {
         long b = x.shape[0], t = x.shape[1], d = x.shape[2];
         var qkv = attn_qkv.call(ln_1.call(x)).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
         var q = qkv[0];
         var k = qkv[1];
+        if (rope is not null)
+        {
+            // Keys are rotated before they enter the cache: a cached key keeps the position it was written at.
+            q = rope.Apply(q);
+            k = rope.Apply(k);
+        }
         var v = qkv[2];
         if (cache is not null)
         {

@@ -169,6 +169,8 @@ public sealed class ConfigFileTests
     [Theory]
     [InlineData("inference:\n  max_batch: 0\n", "inference.max_batch: must be in 1..65536")]
     [InlineData("model:\n  heads: 3\n", "model.heads: must be positive and divide model.d_model")]
+    [InlineData("model:\n  positions: absolute\n", "model.positions: must be rotary or learned")]
+    [InlineData("model:\n  d_model: 12\n  heads: 4\n", "model.positions: rotary positions need an even head width")]
     [InlineData("learner:\n  lag_mode: sometimes\n", "learner.lag_mode: must be 'drop' or 'downweight'")]
     [InlineData("envv:\n  area: 3\n", "unknown field 'envv'")]
     [InlineData("env: 5\n", "'env' must be a mapping of fields")]

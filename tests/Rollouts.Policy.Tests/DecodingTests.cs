@@ -50,12 +50,13 @@ public class DecodingTests
     }
 
     [Theory]
-    [InlineData(true, 1.0)]
-    [InlineData(false, 1.0)]
-    [InlineData(false, 0.7)]
-    public void KvCacheDecodingAgreesWithFullRecomputation(bool greedy, double temperature)
+    [InlineData(true, 1.0, PositionEncoding.Rotary)]
+    [InlineData(false, 1.0, PositionEncoding.Rotary)]
+    [InlineData(false, 0.7, PositionEncoding.Rotary)]
+    [InlineData(false, 1.0, PositionEncoding.Learned)]
+    public void KvCacheDecodingAgreesWithFullRecomputation(bool greedy, double temperature, PositionEncoding positions)
     {
-        using var model = TinyModel(seed: 3);
+        using var model = TinyModel(seed: 3, positions: positions);
         var g = Grammar(maxPlanTokens: 4, endWithEos: true);
         var options = new DecodeOptions(temperature, greedy);
         using var gen = new Generator(11, CPU);
@@ -69,6 +70,27 @@ public class DecodingTests
             Assert.Equal(results[b].LogProb, sum[b], 3e-4f);
             Assert.Equal(results[b].Value, values[b], 3e-4f);
         }
+    }
+
+    [Theory]
+    [InlineData(PositionEncoding.Rotary, true)]
+    [InlineData(PositionEncoding.Learned, false)]
+    public void RotaryPositionsSeeOffsetsNotPlaces(PositionEncoding positions, bool shiftInvariant)
+    {
+        // Rotary attention depends only on how far apart tokens are: moving a whole sequence along leaves every hidden
+        // state as it was; a learned position table does not.
+        using var model = TinyModel(seed: 5, positions: positions);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var prompt = Prompt(16, 17, 18, 19, 20, 21);
+        var ids = tensor(prompt.Select(t => (long)t).ToArray(), new long[] { 1, prompt.Length });
+        var at0 = arange(0, prompt.Length, dtype: ScalarType.Int64).unsqueeze(0);
+        var hidden0 = model.Hidden(ids, at0, attendMask: null);
+        var hidden7 = model.Hidden(ids, at0 + 7, attendMask: null);
+        Assert.Equal(shiftInvariant, hidden0.allclose(hidden7, rtol: 1e-4, atol: 1e-5));
+        // Yet positions matter: twice the distances between the same tokens give other hidden states.
+        var stretched = model.Hidden(ids, at0 * 2, attendMask: null);
+        Assert.False(hidden0.allclose(stretched, rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public class GrammarAndConfigTests
     [InlineData(24, 15, 2, 2, 32, 64, "multiple of PolicyConfig.Heads")]
     [InlineData(24, 16, 0, 2, 32, 64, "Layers")]
     [InlineData(24, 16, 2, 2, 32, 1, "MaxContext")]
+    [InlineData(24, 18, 2, 6, 32, 64, "must be even for rotary positions")]
     public void InvalidConfigsNameTheField(int vocab, int d, int layers, int heads, int ff, int ctx, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => new PolicyConfig(vocab, d, layers, heads, ff, ctx).Validate());
@@ -27,8 +28,9 @@ public class GrammarAndConfigTests
     public void ParameterCountMatchesTheModel()
     {
         foreach (var tied in new[] { true, false })
+        foreach (var positions in new[] { PositionEncoding.Rotary, PositionEncoding.Learned })
         {
-            using var model = TinyModel(tied: tied);
+            using var model = TinyModel(tied: tied, positions: positions);
             long actual = model.parameters().Sum(p => p.numel());
             Assert.Equal(model.Config.ParameterCount, actual);
         }

@@ -133,6 +133,50 @@ public sealed class SftAndCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void PositionEncodingIsPartOfTheShape()
+    {
+        var path = PathOf("rotary.ckpt");
+        using var rotary = TinyModel(positions: PositionEncoding.Rotary);
+        PolicyCheckpoint.Save(path, rotary, 1, "sft");
+        Assert.Equal(PositionEncoding.Rotary, PolicyCheckpoint.ReadInfo(path).Config.Positions);
+        using var learned = TinyModel(positions: PositionEncoding.Learned);
+        var e = Assert.Throws<CheckpointException>(() => PolicyCheckpoint.LoadInto(path, learned));
+        Assert.Contains("positions rotary", e.Message);
+        Assert.Contains("positions learned", e.Message);
+    }
+
+    [Fact]
+    public void VersionOneFilesLoadAsLearnedPositions()
+    {
+        // A version-1 file is a version-2 file without the positions field (and learned positions were all there was).
+        var path = PathOf("v2.ckpt");
+        using var model = TinyModel(seed: 8, positions: PositionEncoding.Learned);
+        PolicyCheckpoint.Save(path, model, step: 5, kind: "sft");
+        var v2 = File.ReadAllBytes(path);
+        const int header = 8 + 4 + 8, positionsAt = header + 6 * 4 + 1;
+        long bodyLength = BitConverter.ToInt64(v2, 12) - 4;
+        var v1 = new List<byte>(v2[..8]);
+        v1.AddRange(BitConverter.GetBytes(1));
+        v1.AddRange(BitConverter.GetBytes(bodyLength));
+        v1.AddRange(v2[header..positionsAt]);
+        v1.AddRange(v2[(positionsAt + 4)..^8]);
+        ulong hash = 14695981039346656037UL;
+        foreach (byte b in v1.Skip(header)) { hash ^= b; hash *= 1099511628211UL; }
+        v1.AddRange(BitConverter.GetBytes(hash));
+        File.WriteAllBytes(PathOf("v1.ckpt"), [.. v1]);
+
+        var (loaded, info) = PolicyCheckpoint.LoadModel(PathOf("v1.ckpt"), CPU);
+        using (loaded)
+        {
+            Assert.Equal(model.Config, loaded.Config);
+            Assert.Equal(5, info.Step);
+            var a = model.NamedTensors();
+            var b = loaded.NamedTensors();
+            for (int i = 0; i < a.Count; i++) Assert.True(a[i].Tensor.allclose(b[i].Tensor, rtol: 0, atol: 0), a[i].Name);
+        }
+    }
+
+    [Fact]
     public void TruncatedCorruptAndForeignFilesAreRejected()
     {
         var path = PathOf("good.ckpt");

@@ -32,8 +32,8 @@ public static class TestVocab
 
     public static OutputGrammar Grammar(int maxPlanTokens = 4, bool endWithEos = false) => new(Spec, maxPlanTokens, endWithEos);
 
-    public static PolicyModel TinyModel(long seed = 1, bool tied = true) =>
-        new(PolicyConfig.Tiny(VocabSize) with { TieEmbeddings = tied }, TorchSharp.torch.CPU, seed);
+    public static PolicyModel TinyModel(long seed = 1, bool tied = true, PositionEncoding positions = PositionEncoding.Rotary) =>
+        new(PolicyConfig.Tiny(VocabSize) with { TieEmbeddings = tied, Positions = positions }, TorchSharp.torch.CPU, seed);
 
     public static int[] Prompt(params int[] words) => [Bos, Obs, .. words, ObsEnd];
 

@@ -49,6 +49,9 @@ public sealed class RolloutsConfig
         Check(Model.Context >= 16, "model.context", "must be at least 16");
         Check(Model.MaxOutputTokens is > 0 and <= 64, "model.max_output_tokens", "must be in 1..64");
         Check(Model.Device is "cpu" or "cuda" or "auto", "model.device", "must be cpu, cuda or auto");
+        Check(Model.Positions is "rotary" or "learned", "model.positions", "must be rotary or learned");
+        Check(Model.Positions != "rotary" || Model.Heads <= 0 || Model.DModel / Math.Max(1, Model.Heads) % 2 == 0, "model.positions",
+            "rotary positions need an even head width (model.d_model / model.heads)");
 
         Check(Sft.Episodes >= 0, "sft.episodes", "must be non-negative");
         Check(Sft.Steps >= 0, "sft.steps", "must be non-negative");
@@ -132,6 +135,8 @@ public sealed class ModelSection
     /// <summary>Longest prompt plus output, in tokens.</summary>
     public int Context { get; set; } = 256;
     public int MaxOutputTokens { get; set; } = 24;
+    /// <summary>How the transformer encodes positions: <c>rotary</c> (RoPE, the default) or <c>learned</c> (an absolute table).</summary>
+    public string Positions { get; set; } = "rotary";
     /// <summary>cpu, cuda or auto (cuda where there is one).</summary>
     public string Device { get; set; } = "cpu";
     /// <summary>Sampling temperature for acting.</summary>

@@ -30,7 +30,8 @@ public static class PolicySetup
         Layers: config.Model.Layers,
         Heads: config.Model.Heads,
         DFf: 4 * config.Model.DModel,
-        MaxContext: config.Model.Context);
+        MaxContext: config.Model.Context,
+        Positions: config.Model.Positions == "learned" ? PositionEncoding.Learned : PositionEncoding.Rotary);
 
     public static torch.Device Device(RolloutsConfig config) => config.Model.Device switch
     {
