@@ -6,6 +6,7 @@ double seconds = 3;
 int threads = 1;            // policy: libtorch threads
 string model = "default";   // policy: default (d128x4) or quick (configs/quick.yaml's d64x2)
 int batch = 64;             // policy: prompts per generation call
+string positions = "rotary"; // policy: rotary or learned position embeddings
 for (int i = 1; i < args.Length; i++)
 {
     if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0)
@@ -28,9 +29,14 @@ for (int i = 1; i < args.Length; i++)
         model = args[i + 1];
         i++;
     }
+    else if (suite == "policy" && args[i] == "--positions" && i + 1 < args.Length && args[i + 1] is "rotary" or "learned")
+    {
+        positions = args[i + 1];
+        i++;
+    }
     else
     {
-        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick]");
+        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick] [--positions rotary|learned]");
         return 2;
     }
 }
@@ -41,7 +47,7 @@ switch (suite)
         CrafterBenchmark.Run(seconds, Console.Out);
         return 0;
     case "policy":
-        PolicyBench.Run(seconds, threads, model, batch, Console.Out);
+        PolicyBench.Run(seconds, threads, model, batch, positions, Console.Out);
         return 0;
     default:
         Console.Error.WriteLine($"error: unknown benchmark '{suite}'. Known: crafter, policy");

@@ -13,7 +13,7 @@ public sealed class PolicyModel : nn.Module
 {
     private readonly Embedding tok_emb;
     private readonly Embedding? pos_emb;
-    private readonly Tensor? rope_inv_freq; // assigned after RegisterComponents: a constant, not a parameter or buffer
+    private readonly Tensor? rope_table; // [MaxContext, 2, Dh]; assigned after RegisterComponents: a constant, not a parameter
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly LayerNorm ln_f;
     private readonly Linear? lm_head;
@@ -39,12 +39,12 @@ public sealed class PolicyModel : nn.Module
         Device = device ?? TorchRuntime.DefaultDevice;
         this.to(Device);
         if (config.Positions == PositionEncoding.Rotary)
-            rope_inv_freq = RotaryFrequencies(config.HeadDim).to(Device).DetachFromDisposeScope();
+            rope_table = RotaryTable(config.MaxContext, config.HeadDim).to(Device).DetachFromDisposeScope();
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) rope_inv_freq?.Dispose();
+        if (disposing) rope_table?.Dispose();
         base.Dispose(disposing);
     }
 
@@ -55,12 +55,27 @@ public sealed class PolicyModel : nn.Module
         return name;
     }
 
-    /// <summary>RoPE's frequencies 10000^(−2i/Dh), i = 0 … Dh/2 − 1 (a constant, not a parameter).</summary>
-    private static Tensor RotaryFrequencies(int headDim)
+    /// <summary>
+    /// RoPE for every position p < <paramref name="context"/>, angles p·10000^(−2i/Dh) for the pairs (x_i, x_{i+Dh/2}):
+    /// row p is [cos | cos] and [−sin | sin] over the Dh dimensions, so that rotating is x·C + swap_halves(x)·S
+    /// (two multiplies, a concatenation and an add per block: decoding runs this for every generated token).
+    /// </summary>
+    private static Tensor RotaryTable(int context, int headDim)
     {
-        var freq = new float[headDim / 2];
-        for (int i = 0; i < freq.Length; i++) freq[i] = (float)Math.Pow(10000.0, -2.0 * i / headDim);
-        return torch.tensor(freq);
+        int half = headDim / 2;
+        var table = new float[context * 2 * headDim];
+        for (int p = 0; p < context; p++)
+        for (int i = 0; i < half; i++)
+        {
+            double angle = p * Math.Pow(10000.0, -2.0 * i / headDim);
+            float cos = (float)Math.Cos(angle), sin = (float)Math.Sin(angle);
+            int row = p * 2 * headDim;
+            table[row + i] = cos;
+            table[row + half + i] = cos;
+            table[row + headDim + i] = -sin;
+            table[row + headDim + half + i] = sin;
+        }
+        return torch.tensor(table, new long[] { context, 2, headDim });
     }
 
     private void InitWeights(long seed)
@@ -101,8 +116,9 @@ public sealed class PolicyModel : nn.Module
         else
         {
             x = tok_emb.call(ids);
-            var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * rope_inv_freq!; // [B, T, Dh/2]
-            rope = new Rotary(angles.cos().unsqueeze(1), angles.sin().unsqueeze(1));   // [B, 1, T, Dh/2]
+            long b = ids.shape[0], t = ids.shape[1];
+            var rows = rope_table!.index_select(0, positions.reshape(-1)).view(b, 1, t, 2, Config.HeadDim); // [B, 1, T, 2, Dh]
+            rope = new Rotary(rows.select(3, 0), rows.select(3, 1));
         }
         for (int i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, attendMask, cache, i, rope);
@@ -181,16 +197,16 @@ public sealed class KvCache : IDisposable
     }
 }
 
-/// <summary>cos/sin of each position's rotary angles, [B, 1, T, Dh/2], shared by every block of one forward pass.</summary>
+/// <summary>Each position's rotary factors, [B, 1, T, Dh]: C = [cos | cos], S = [−sin | sin], shared by every block of one
+/// forward pass.</summary>
 internal sealed class Rotary(Tensor cos, Tensor sin)
 {
-    /// <summary>Rotates each pair (x_i, x_{i+Dh/2}) of <paramref name="x"/> [B, H, T, Dh] by its position's angle.</summary>
+    /// <summary>Rotates each pair (x_i, x_{i+Dh/2}) of <paramref name="x"/> [.., B, H, T, Dh] by its position's angle.</summary>
     public Tensor Apply(Tensor x)
     {
-        long half = x.shape[3] / 2;
-        var x1 = x.narrow(3, 0, half);
-        var x2 = x.narrow(3, half, half);
-        return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], 3);
+        long half = x.shape[^1] / 2;
+        var swapped = torch.cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
+        return x * cos + swapped * sin;
     }
 }
 
@@ -222,13 +238,19 @@ internal sealed class TransformerBlock : nn.Module
     {
         long b = x.shape[0], t = x.shape[1], d = x.shape[2];
         var qkv = attn_qkv.call(ln_1.call(x)).view(b, t, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, T, Dh]
-        var q = qkv[0];
-        var k = qkv[1];
+        Tensor q, k;
         if (rope is not null)
         {
-            // Keys are rotated before they enter the cache: a cached key keeps the position it was written at.
-            q = rope.Apply(q);
-            k = rope.Apply(k);
+            // Queries and keys in one go; keys are rotated before they enter the cache, so a cached key keeps the
+            // position it was written at.
+            var qk = rope.Apply(qkv.narrow(0, 0, 2));
+            q = qk[0];
+            k = qk[1];
+        }
+        else
+        {
+            q = qkv[0];
+            k = qkv[1];
         }
         var v = qkv[2];
         if (cache is not null)
