@@ -14,7 +14,7 @@ public static class PolicyBench
     {
         var config = (model == "quick"
             ? new PolicyConfig(VocabSize: 512, DModel: 64, Layers: 2, Heads: 4, DFf: 256, MaxContext: 160)
-            : PolicyConfig.Default) with { Positions = positions == "learned" ? PositionEncoding.Learned : PositionEncoding.Rotary };
+            : PolicyConfig.Default) with { Positions = Enum.Parse<PositionEncoding>(positions, ignoreCase: true) };
         output.WriteLine($"suite=policy model={model} positions={positions}");
         foreach (string line in PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Batch: batch, Seconds: seconds, Threads: threads)))
             output.WriteLine(line);

@@ -31,7 +31,7 @@ public static class PolicySetup
         Heads: config.Model.Heads,
         DFf: 4 * config.Model.DModel,
         MaxContext: config.Model.Context,
-        Positions: config.Model.Positions == "learned" ? PositionEncoding.Learned : PositionEncoding.Rotary);
+        Positions: Enum.Parse<PositionEncoding>(config.Model.Positions, ignoreCase: true)); // rotary|learned, checked by the config
 
     public static torch.Device Device(RolloutsConfig config) => config.Model.Device switch
     {
