@@ -135,23 +135,30 @@ public static class TrainingRun
             }
             learner.ReplaceSftData(data);
         }
+        string sftStopped = "";
         if (config.Sft.ExtraSteps > 0)
         {
-            // rollouts train only: more steps on the same teacher data (rollouts run keeps to the warm-up).
+            // rollouts train only: more steps on the same teacher data (rollouts run keeps to the warm-up), within
+            // sft.time_share of experiment.max_minutes so that PPO keeps its time on a slower machine.
             long warmupSamples = sftOutcome.Samples;
+            double sftDeadline = config.Experiment.MaxMinutes * 60 * config.Sft.TimeShare;
+            bool outOfTime = false;
             var extra = learner.ContinueSft(learner.SftData, config.Sft.ExtraSteps, seed: (int)((config.Experiment.Seed * 31 + 1) & 0x7fffffff), p =>
             {
                 sftSteps = (warmupSamples + p.Samples) / Math.Max(1, config.Sft.BatchSize);
                 observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({(warmupSamples + p.Samples) / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
-            }, cancellation);
+            }, cancellation, stop: () => outOfTime = !options.IgnoreTimeGuard && watch.Elapsed.TotalSeconds > sftDeadline);
             sftOutcome = new UpdateOutcome(extra.Loss, "sft", warmupSamples + extra.Samples, sftOutcome.Extra);
+            if (outOfTime)
+                sftStopped = string.Create(CultureInfo.InvariantCulture,
+                    $"; stopped after {sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize)} steps: sft.time_share ({config.Sft.TimeShare:0.##}) of experiment.max_minutes ({config.Experiment.MaxMinutes}) used");
         }
         double sftSeconds = sftWatch.Elapsed.TotalSeconds;
         var sftWeights = learner.ExportWeights();
         SaveCheckpoint(config, sftWeights, sftPath, step: sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize), kind: "sft");
         double records = sftOutcome.Extra?.GetValueOrDefault("sft_records") ?? 0;
         observer.PhaseDone("sft", string.Create(CultureInfo.InvariantCulture,
-            $"SFT: loss {sftOutcome.Loss:F3} after {sftOutcome.Samples} samples from {records:F0} teacher steps in {sftSeconds:F0}s; wrote {sftPath}"));
+            $"SFT: loss {sftOutcome.Loss:F3} after {sftOutcome.Samples} samples from {records:F0} teacher steps in {sftSeconds:F0}s{sftStopped}; wrote {sftPath}"));
 
         // (b) the SFT student on the evaluation seeds.
         var sft = EvaluatePolicy("sft", sftPath, config, options, observer, cancellation);

@@ -55,6 +55,50 @@ public class ExtraSftTests
     }
 
     [Fact]
+    public void Continued_sft_stops_when_asked_before_a_step()
+    {
+        var config = TinyConfig();
+        using var learner = new TorchLearnerAlgorithm(config);
+        learner.RunSft(null, CancellationToken.None);
+        int asked = 0;
+        var more = learner.ContinueSft(learner.SftData, steps: 10, seed: 1, stop: () => ++asked > 3);
+        Assert.Equal(3L * 8, more.Samples);
+        Assert.Equal(4, asked);
+    }
+
+    [Fact]
+    public void Train_stops_the_extra_steps_when_their_share_of_the_time_is_used()
+    {
+        using var dir = new TempDir();
+        string config = Path.Combine(dir.Path, "tiny.yaml");
+        // max_minutes 0.001 (60 ms) is used up by the teacher evaluation and the warm-up: no extra step runs, and PPO
+        // still does its first iteration.
+        File.WriteAllText(config, TrainCommandTests.TinyYaml
+            .Replace("  max_minutes: 5\n", "  max_minutes: 0.001\n")
+            .Replace("  batch_size: 8\n", "  batch_size: 8\n  extra_steps: 50\n  time_share: 0.5\n"));
+        Assert.Equal(0.5, ConfigLoader.Load(config).Sft.TimeShare);
+        string outDir = Path.Combine(dir.Path, "run");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = TrainCommand.Run(config, outDir, threads: 1, stdout, stderr);
+        Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
+        Assert.Contains("stopped after 4 steps: sft.time_share (0.5) of experiment.max_minutes (0.001) used", stdout.ToString());
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.Equal(4 * 8, summary.RootElement.GetProperty("sft_training").GetProperty("samples").GetInt64());
+        Assert.True(File.Exists(Path.Combine(outDir, "ppo.ckpt")));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    public void A_time_share_outside_0_to_1_is_a_config_error(double share)
+    {
+        var config = TinyConfig();
+        config.Sft.TimeShare = share;
+        Assert.Contains(config.Validate(), e => e.Contains("sft.time_share"));
+    }
+
+    [Fact]
     public void Negative_extra_steps_are_a_config_error()
     {
         var config = TinyConfig();

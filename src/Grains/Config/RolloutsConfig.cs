@@ -59,6 +59,7 @@ public sealed class RolloutsConfig
         Check(Sft.LearningRate > 0, "sft.learning_rate", "must be positive");
         Check(Sft.TargetLoss >= 0, "sft.target_loss", "must be non-negative");
         Check(Sft.ExtraSteps >= 0, "sft.extra_steps", "must be non-negative");
+        Check(Sft.TimeShare is > 0 and <= 1, "sft.time_share", "must be in (0, 1]");
         Check(Sft.TeacherVision is "local" or "full", "sft.teacher_vision", "must be local or full");
         Check(Sft.ActionNoise is >= 0 and < 1, "sft.action_noise", "must be in [0, 1)");
         Check(Sft.ActionBalance is >= 0 and <= 1, "sft.action_balance", "must be in [0, 1]");
@@ -156,6 +157,10 @@ public sealed class SftSection
     public double TargetLoss { get; set; } = 0.2;
     /// <summary><c>rollouts train</c> only: gradient steps on the same teacher data after the warm-up (no early stop); <c>rollouts run</c> does the warm-up alone.</summary>
     public int ExtraSteps { get; set; }
+    /// <summary><c>rollouts train</c> only: the extra steps stop once the run has used this share of
+    /// <c>experiment.max_minutes</c>, so that a slower machine trains fewer SFT steps and PPO and the evaluations keep
+    /// the rest of the time, instead of the run going over.</summary>
+    public double TimeShare { get; set; } = 0.6;
     /// <summary>What the teacher that writes the SFT data sees: <c>local</c> (the student's view window, so that its choices
     /// can be learned from the prompt) or <c>full</c> (the whole map: a stronger player the student cannot follow).</summary>
     public string TeacherVision { get; set; } = "local";

@@ -81,20 +81,21 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
 
     /// <summary>
     /// More SFT (<c>rollouts train</c>'s <c>sft.extra_steps</c>): <paramref name="steps"/> gradient steps on batches drawn uniformly from <paramref name="data"/>
-    /// (examples longer than the context are left out), no early stop.
+    /// (examples longer than the context are left out), no early stop at a target loss; <paramref name="stop"/>, asked
+    /// before each step, ends it sooner (a time budget).
     /// </summary>
     public UpdateOutcome ContinueSft(IReadOnlyList<(int[] Prompt, int[] Output)> data, int steps, int seed,
-        Action<UpdateOutcome>? progress = null, CancellationToken cancellationToken = default)
+        Action<UpdateOutcome>? progress = null, CancellationToken cancellationToken = default, Func<bool>? stop = null)
     {
         var fitting = data.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
         if (fitting.Count == 0 || steps <= 0) return new UpdateOutcome(double.NaN, "sft", 0);
-        var (ema, samples) = SftLoop(fitting, steps, double.NegativeInfinity, new Random(seed), progress, cancellationToken);
+        var (ema, samples) = SftLoop(fitting, steps, double.NegativeInfinity, new Random(seed), progress, cancellationToken, stop);
         if (_reference is not null) _reference.CopyWeightsFrom(_model);
         return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
     }
 
     private (double Ema, long Samples) SftLoop(IReadOnlyList<(int[] Prompt, int[] Output)> fitting, int steps, double targetLoss,
-        Random random, Action<UpdateOutcome>? progress, CancellationToken cancellationToken)
+        Random random, Action<UpdateOutcome>? progress, CancellationToken cancellationToken, Func<bool>? stop = null)
     {
         var sft = _config.Sft;
         double ema = double.NaN;
@@ -104,6 +105,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         for (int step = 0; step < steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (stop?.Invoke() == true) break;
             var prompts = new List<int[]>(sft.BatchSize);
             var outputs = new List<int[]>(sft.BatchSize);
             for (int b = 0; b < sft.BatchSize; b++)
