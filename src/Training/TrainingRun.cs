@@ -43,8 +43,9 @@ public sealed record TrainingOptions
     public string? ConfigPath { get; init; }
     /// <summary>libtorch intra-op threads for rollouts and evaluations (1 is fastest for small models on a busy 2-core machine).</summary>
     public int Threads { get; init; } = 1;
-    /// <summary>libtorch intra-op threads for the SFT steps: large batched matmuls with nothing else running, where more
-    /// threads pay (16 vs 8.4 steps/s with 2 vs 1 on 2 cores), unlike small-batch decoding beside env stepping.</summary>
+    /// <summary>libtorch intra-op threads for the SFT steps and the PPO updates: large batched matmuls with nothing else
+    /// running, where more threads pay (16 vs 8.4 SFT steps/s with 2 vs 1 on 2 cores), unlike small-batch decoding beside
+    /// env stepping.</summary>
     public int SftThreads { get; init; } = 1;
     /// <summary>Episodes evaluated at once (one batched model call per step for all of them).</summary>
     public int EvalConcurrency { get; init; } = 32;
@@ -203,7 +204,11 @@ public static class TrainingRun
                         if (p > 0) { planSteps++; planTokens += p; }
                 }
                 double rolloutSeconds = iterWatch.Elapsed.TotalSeconds;
+                // The update is large batched matmuls like an SFT step: it gets the SFT thread count; decoding beside env
+                // stepping goes back to the rollout one.
+                TorchRuntime.SetCpuThreads(options.SftThreads);
                 var outcome = learner.Update(batch, cancellation);
+                TorchRuntime.SetCpuThreads(options.Threads);
                 policy.LoadWeights(learner.ExportWeights(), ++version);
                 rollouts.InvalidatePending();
                 allEpisodes.AddRange(finished);
