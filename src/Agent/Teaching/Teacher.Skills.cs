@@ -8,9 +8,6 @@ public sealed partial class Teacher
     /// <summary>Wood a table takes and stone a furnace takes (Crafter's data.yaml as the port implements it).</summary>
     internal const int TableWood = 2, FurnaceStone = 4;
 
-    /// <summary>Wood collected before the first table: Crafter's inventory cap.</summary>
-    internal const int WoodStock = 9;
-
     private const int StationReach = 30;
 
     /// <summary>A place to act on a target cell: stand at S facing direction Dir.</summary>

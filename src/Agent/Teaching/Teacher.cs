@@ -224,9 +224,8 @@ public sealed partial class Teacher : IAgent
         if (UrgentGoal(critical: false) is { } urgent) return urgent;
         var p = _env.Player;
         var achievements = p.Achievements;
-        // Stock up on wood before the first table (a tree gives wood on every hit): the table and the wood tools leave
-        // enough for a second table and the stone tools, which are then made where the stone is, without a walk back.
-        if (achievements[(int)Achievement.PlaceTable] == 0 && p[Item.Wood] < WoodStock && Feasible(Subgoal.CollectWood)) return Subgoal.CollectWood;
+        // Stock up on wood before the first table, so that the wood tools follow without another trip.
+        if (achievements[(int)Achievement.PlaceTable] == 0 && p[Item.Wood] < 5 && Feasible(Subgoal.CollectWood)) return Subgoal.CollectWood;
         // Top up drink when water is close anyway.
         if (p[Item.Drink] <= 6 && CheapestCellCost(Material.Water) <= 6) return Subgoal.DrinkWater;
         // A sapling in hand is planted and walled in once there is stone for the wall.
