@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Rollouts.Cli;
 using Rollouts.Config;
 using Rollouts.Grains.Policy;
 
@@ -45,9 +44,7 @@ public class ExtraSftTests
         File.WriteAllText(config, TrainCommandTests.TinyYaml.Replace("  batch_size: 8\n", "  batch_size: 8\n  extra_steps: 3\n"));
         Assert.Equal(3, ConfigLoader.Load(config).Sft.ExtraSteps);
         string outDir = Path.Combine(dir.Path, "run");
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = TrainCommand.Run(config, outDir, threads: 1, stdout, stderr);
+        var (code, stdout, stderr) = TrainCommandTests.Train(config, outDir);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
         // 4 warm-up steps (no early stop before step 20) and 3 more, 8 examples each.
@@ -78,11 +75,9 @@ public class ExtraSftTests
             .Replace("  batch_size: 8\n", "  batch_size: 8\n  extra_steps: 50\n  time_share: 0.5\n"));
         Assert.Equal(0.5, ConfigLoader.Load(config).Sft.TimeShare);
         string outDir = Path.Combine(dir.Path, "run");
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = TrainCommand.Run(config, outDir, threads: 1, stdout, stderr);
+        var (code, stdout, stderr) = TrainCommandTests.Train(config, outDir);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
-        Assert.Contains("stopped after 4 steps: sft.time_share (0.5) of experiment.max_minutes (0.001) used", stdout.ToString());
+        Assert.Contains("stopped after 4 steps: sft.time_share (0.5) of experiment.max_minutes (0.001) used", stdout);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
         Assert.Equal(4 * 8, summary.RootElement.GetProperty("sft_training").GetProperty("samples").GetInt64());
         Assert.True(File.Exists(Path.Combine(outDir, "ppo.ckpt")));

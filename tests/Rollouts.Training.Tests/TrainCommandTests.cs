@@ -43,7 +43,8 @@ public class TrainCommandTests
           seed: 5
         """;
 
-    private static (int Code, string Out, string Err) Train(string configPath, string? outDir, int sftThreads = 1)
+    /// <summary>`rollouts train` in process: exit code, stdout, stderr.</summary>
+    internal static (int Code, string Out, string Err) Train(string configPath, string? outDir, int sftThreads = 1)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
