@@ -11,7 +11,7 @@ namespace Rollouts.Policy.Benchmarks;
 /// <param name="PromptLength">Tokens per prompt (an observation + context is about this long).</param>
 /// <param name="MaxPlanTokens">Plan length limit of the grammar.</param>
 /// <param name="TrainBatch">Sequences per training step.</param>
-/// <param name="Seconds">Time per measurement (after one warm-up round).</param>
+/// <param name="Seconds">Time per model measurement (after one warm-up round); each of the three matmul measurements takes a third of it (at least 0.5 s).</param>
 /// <param name="MatmulSize">N of the N×N·N×N float32 matmul that measures the device's peak.</param>
 /// <param name="Threads">libtorch intra-op threads (null: leave as is).</param>
 /// <param name="Device">Where to run; <see cref="TorchRuntime.DefaultDevice"/> when null.</param>
@@ -63,10 +63,12 @@ public static class PolicyBenchmark
         Emit("vocab", vocab);
         Emit("parameters", config.ParameterCount);
 
-        // 1. Matmul rate.
-        double matmulGflops = MeasureMatmul(options.MatmulSize, device, options.Seconds);
+        // 1. Matmul rate: measured before, between and after the two model measurements, and each model figure is
+        // set against the mean of the two next to it in time. The rate this machine gives swings by 2x between
+        // minutes (99-255 GFLOP/s on one day); one figure taken first made the efficiencies swing with it.
+        double MatmulNow() => MeasureMatmul(options.MatmulSize, device, Math.Max(0.5, options.Seconds / 3));
+        var matmul = new List<double> { MatmulNow() };
         Emit("matmul_n", options.MatmulSize);
-        Emit("matmul_gflops", matmulGflops);
 
         using var model = new PolicyModel(config, device);
 
@@ -99,8 +101,11 @@ public static class PolicyBenchmark
             Emit("infer_mean_output_tokens", (double)generated / (calls * options.Batch));
             Emit("infer_total_tokens_per_s", (generated + promptTokens) / secs);
             Emit("infer_model_flops_per_generated_token", config.ForwardFlopsPerToken(options.PromptLength + 4));
+            matmul.Add(MatmulNow());
+            double yardstick = (matmul[0] + matmul[1]) / 2;
             Emit("infer_achieved_gflops", flops / secs / 1e9);
-            Emit("infer_efficiency", flops / secs / 1e9 / matmulGflops);
+            Emit("infer_matmul_gflops", yardstick);
+            Emit("infer_efficiency", flops / secs / 1e9 / yardstick);
         }
 
         // 3. Training: SFT steps (forward + backward + AdamW) on prompt + output sequences.
@@ -131,9 +136,15 @@ public static class PolicyBenchmark
             Emit("train_steps_per_s", steps / secs);
             Emit("train_tokens_per_s", tokens / secs);
             Emit("train_model_flops_per_token", 3 * fwd / seqLen);
+            matmul.Add(MatmulNow());
+            double yardstick = (matmul[1] + matmul[2]) / 2;
             Emit("train_achieved_gflops", flops / secs / 1e9);
-            Emit("train_efficiency", flops / secs / 1e9 / matmulGflops);
+            Emit("train_matmul_gflops", yardstick);
+            Emit("train_efficiency", flops / secs / 1e9 / yardstick);
         }
+        Emit("matmul_gflops", matmul.Average());
+        Emit("matmul_gflops_min", matmul.Min());
+        Emit("matmul_gflops_max", matmul.Max());
         return lines;
     }
 

@@ -1,0 +1,29 @@
+using System.Globalization;
+using Rollouts.Policy;
+using Rollouts.Policy.Benchmarks;
+
+namespace Rollouts.Policy.Tests;
+
+public sealed class PolicyBenchmarkTests
+{
+    [Fact]
+    public void EachEfficiencyIsItsAchievedRateOverTheMatmulRateMeasuredNextToIt()
+    {
+        _ = TestVocab.Spec; // one libtorch thread, as the other tests
+        var config = new PolicyConfig(VocabSize: 96, DModel: 16, Layers: 1, Heads: 2, DFf: 32, MaxContext: 48);
+        var lines = PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Batch: 4, PromptLength: 16,
+            MaxPlanTokens: 4, TrainBatch: 2, Seconds: 0.05, MatmulSize: 64));
+        var v = lines.Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        double D(string key) => double.Parse(v[key], CultureInfo.InvariantCulture);
+
+        foreach (string phase in new[] { "infer", "train" })
+        {
+            Assert.True(D(phase + "_matmul_gflops") > 0);
+            Assert.Equal(D(phase + "_achieved_gflops") / D(phase + "_matmul_gflops"), D(phase + "_efficiency"), 4);
+            // Each phase's yardstick is a mean of two of the three measurements: inside their range.
+            Assert.InRange(D(phase + "_matmul_gflops"), D("matmul_gflops_min") * 0.9999, D("matmul_gflops_max") * 1.0001);
+        }
+        Assert.InRange(D("matmul_gflops"), D("matmul_gflops_min") * 0.9999, D("matmul_gflops_max") * 1.0001);
+        Assert.True(D("infer_total_tokens_per_s") > 0 && D("train_tokens_per_s") > 0);
+    }
+}
