@@ -124,9 +124,7 @@ public static class PolicyDecoder
             if (temperature != 1.0) logits = logits / temperature;
             var allowed = maskTable.index_select(0, torch.tensor(stateIds, device: device));
             var logp = logits.masked_fill(allowed.logical_not(), MaskedLogit).log_softmax(-1);
-            var chosen = options.Greedy
-                ? logp.argmax(-1)
-                : torch.multinomial(logp.exp(), 1, generator: generator).squeeze(-1);
+            var chosen = options.Greedy ? logp.argmax(-1) : SampleRows(logp, generator);
             var chosenLogp = logp.gather(-1, chosen.unsqueeze(-1)).squeeze(-1);
             // One transfer for both (token ids are exact in float64).
             var both = torch.stack([chosen.to(ScalarType.Float64), chosenLogp.to(ScalarType.Float64)]).cpu().data<double>().ToArray();
@@ -191,6 +189,20 @@ public static class PolicyDecoder
             results[b] = new GenerationResult(output, (float)logProbs[b], values[b], grammar.CountPlanTokens(output), action);
         }
         return results;
+    }
+
+    /// <summary>
+    /// One token per row of <paramref name="logp"/> [N, V] (log-probabilities), by inverse CDF: a uniform draw per row
+    /// scaled to the row's total, and the first token whose cumulative probability exceeds it. Forbidden tokens have
+    /// probability 0, so their cumulative sum does not rise and they are never chosen. Same distribution as
+    /// <c>multinomial</c>, at a tenth of its cost on CPU (it was 15 % of a decode step).
+    /// </summary>
+    internal static Tensor SampleRows(Tensor logp, Generator? generator)
+    {
+        var cdf = logp.exp().cumsum(-1);
+        long vocab = cdf.shape[1];
+        var u = torch.rand(new long[] { cdf.shape[0], 1 }, generator: generator, device: cdf.device).mul_(cdf.narrow(1, vocab - 1, 1));
+        return torch.searchsorted(cdf, u, right: true).squeeze(-1).clamp_max(vocab - 1);
     }
 
     internal static void CheckVocab(PolicyModel model, OutputGrammar grammar)

@@ -124,6 +124,33 @@ public class DecodingTests
     }
 
     [Fact]
+    public void SamplingDrawsEachTokenAtItsProbabilityAndNeverAForbiddenOne()
+    {
+        // Two rows: forbidden tokens (probability 0) at the start, between and at the end of the allowed ones, and
+        // probabilities that differ enough that a wrong CDF (off by one token, or unnormalised) shows in 40,000 draws.
+        float[][] probs =
+        [
+            [0f, 0.5f, 0f, 0.3f, 0.2f, 0f],
+            [0f, 0f, 0.05f, 0f, 0f, 0.95f],
+        ];
+        const int draws = 40_000;
+        var rows = Enumerable.Range(0, draws).Select(i => probs[i % 2]).SelectMany(r => r).ToArray();
+        using var logp = torch.tensor(rows, new long[] { draws, 6 }).log().clamp_min(PolicyDecoder.MaskedLogit);
+        using var gen = new Generator(11, CPU);
+        using var chosen = PolicyDecoder.SampleRows(logp, gen);
+        var picks = chosen.data<long>().ToArray();
+        var counts = new int[2, 6];
+        for (int i = 0; i < draws; i++) counts[i % 2, picks[i]]++;
+        for (int r = 0; r < 2; r++)
+        for (int t = 0; t < 6; t++)
+        {
+            double n = draws / 2, p = probs[r][t];
+            if (p == 0) Assert.Equal(0, counts[r, t]);
+            else Assert.InRange(counts[r, t], n * p - 5 * Math.Sqrt(n * p * (1 - p)), n * p + 5 * Math.Sqrt(n * p * (1 - p)));
+        }
+    }
+
+    [Fact]
     public void RejectsPromptsThatDoNotFit()
     {
         using var model = TinyModel();
