@@ -25,5 +25,13 @@ public sealed class PolicyBenchmarkTests
         }
         Assert.InRange(D("matmul_gflops"), D("matmul_gflops_min") * 0.9999, D("matmul_gflops_max") * 1.0001);
         Assert.True(D("infer_total_tokens_per_s") > 0 && D("train_tokens_per_s") > 0);
+
+        // The split of one generation call: its time is the batch over the decision rate, and the prefill (timed
+        // alone) and the decode steps (the rest) add up to it; both efficiencies are positive rates.
+        Assert.Equal(1000 * D("infer_batch") / D("infer_decisions_per_s"), D("infer_call_ms"), 3);
+        Assert.True(D("infer_prefill_ms") > 0 && D("infer_decode_ms") > 0);
+        if (D("infer_prefill_ms") < D("infer_call_ms"))
+            Assert.Equal(D("infer_call_ms"), D("infer_prefill_ms") + D("infer_decode_ms"), 3);
+        Assert.True(D("infer_prefill_efficiency") > 0 && D("infer_decode_efficiency") > 0);
     }
 }

@@ -11,7 +11,7 @@ namespace Rollouts.Policy.Benchmarks;
 /// <param name="PromptLength">Tokens per prompt (an observation + context is about this long).</param>
 /// <param name="MaxPlanTokens">Plan length limit of the grammar.</param>
 /// <param name="TrainBatch">Sequences per training step.</param>
-/// <param name="Seconds">Time per model measurement (after one warm-up round); each of the three matmul measurements takes a third of it (at least 0.5 s).</param>
+/// <param name="Seconds">Time per model measurement (after one warm-up round); the prefill alone and each of the three matmul measurements take a third of it (the matmul at least 0.5 s).</param>
 /// <param name="MatmulSize">N of the N×N·N×N float32 matmul that measures the device's peak.</param>
 /// <param name="Threads">libtorch intra-op threads (null: leave as is).</param>
 /// <param name="Device">Where to run; <see cref="TorchRuntime.DefaultDevice"/> when null.</param>
@@ -94,6 +94,42 @@ public static class PolicyBenchmark
             }
             double secs = sw.Elapsed.TotalSeconds;
             long promptTokens = calls * options.Batch * options.PromptLength;
+
+            // The prefill alone (the prompts through the model into a fresh cache, the value read at the last
+            // position), so that the report says which half of a call the time goes to: the prefill is large matmuls,
+            // the decode steps are one token per row each.
+            double prefillMs;
+            {
+                var ids = new long[options.Batch * options.PromptLength];
+                var pos = new long[ids.Length];
+                for (int b = 0; b < options.Batch; b++)
+                for (int j = 0; j < options.PromptLength; j++)
+                {
+                    ids[b * options.PromptLength + j] = prompts[b][j];
+                    pos[b * options.PromptLength + j] = j;
+                }
+                using var __ = torch.inference_mode();
+                using var idsT = torch.tensor(ids, new long[] { options.Batch, options.PromptLength }, device: device);
+                using var posT = torch.tensor(pos, new long[] { options.Batch, options.PromptLength }, device: device);
+                void Prefill()
+                {
+                    using var prefillScope = torch.NewDisposeScope();
+                    using var cache = model.NewCache(options.Batch, options.PromptLength + grammar.MaxOutputTokens);
+                    var hidden = model.Hidden(idsT, posT, attendMask: null, cache);
+                    model.Value(hidden.select(1, options.PromptLength - 1)).cpu().Dispose();
+                }
+                Prefill(); // warm-up
+                long reps = 0;
+                var psw = Stopwatch.StartNew();
+                while (psw.Elapsed.TotalSeconds < options.Seconds / 3 || reps == 0)
+                {
+                    Prefill();
+                    reps++;
+                }
+                prefillMs = psw.Elapsed.TotalMilliseconds / reps;
+            }
+            double callMs = secs * 1000 / calls;
+            double prefillFlops = options.Batch * PrefillFlops(config, options.PromptLength);
             Emit("infer_batch", options.Batch);
             Emit("infer_prompt_tokens", options.PromptLength);
             Emit("infer_decisions_per_s", calls * options.Batch / secs);
@@ -106,6 +142,14 @@ public static class PolicyBenchmark
             Emit("infer_achieved_gflops", flops / secs / 1e9);
             Emit("infer_matmul_gflops", yardstick);
             Emit("infer_efficiency", flops / secs / 1e9 / yardstick);
+            // Split of one call: the prefill as timed alone, the decode steps as the rest of the call.
+            double decodeMs = Math.Max(callMs - prefillMs, 1e-6);
+            double decodeFlops = flops / calls - prefillFlops;
+            Emit("infer_call_ms", callMs);
+            Emit("infer_prefill_ms", prefillMs);
+            Emit("infer_prefill_efficiency", prefillFlops / (prefillMs / 1000) / 1e9 / yardstick);
+            Emit("infer_decode_ms", decodeMs);
+            Emit("infer_decode_efficiency", decodeFlops / (decodeMs / 1000) / 1e9 / yardstick);
         }
 
         // 3. Training: SFT steps (forward + backward + AdamW) on prompt + output sequences.
