@@ -195,7 +195,8 @@ public static class PolicyDecoder
     /// One token per row of <paramref name="logp"/> [N, V] (log-probabilities), by inverse CDF: a uniform draw per row
     /// scaled to the row's total, and the first token whose cumulative probability exceeds it. Forbidden tokens have
     /// probability 0, so their cumulative sum does not rise and they are never chosen. Same distribution as
-    /// <c>multinomial</c>, at a tenth of its cost on CPU (it was 15 % of a decode step).
+    /// <c>multinomial</c>, at a fifteenth of its cost on CPU (0.05 instead of 0.75 ms for 32 rows of 512; it was 15 %
+    /// of a decode step).
     /// </summary>
     internal static Tensor SampleRows(Tensor logp, Generator? generator)
     {
