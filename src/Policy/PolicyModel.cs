@@ -242,8 +242,8 @@ internal sealed class TransformerBlock : nn.Module
         Tensor q, k;
         if (rope is not null)
         {
-            // Queries and keys in one go, in the layout the linear layer wrote (rotating the permuted view was 25 %
-            // slower); keys are rotated before they enter the cache, so a cached key keeps the position it was written at.
+            // Queries and keys in one go, in the layout the linear layer wrote; keys are rotated before they enter the
+            // cache, so a cached key keeps the position it was written at.
             var qk = rope.Apply(qkv.narrow(2, 0, 2)).permute(2, 0, 3, 1, 4); // [2, B, H, T, Dh]
             q = qk[0];
             k = qk[1];
