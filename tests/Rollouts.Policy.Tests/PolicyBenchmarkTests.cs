@@ -27,11 +27,11 @@ public sealed class PolicyBenchmarkTests
         Assert.True(D("infer_total_tokens_per_s") > 0 && D("train_tokens_per_s") > 0);
 
         // The split of one generation call: its time is the batch over the decision rate, and the prefill (timed
-        // alone) and the decode steps (the rest) add up to it; both efficiencies are positive rates.
+        // alone) and the decode steps (the rest) add up to it. For this tiny model a call's few decode steps cost
+        // several prefills (each is one pass of per-operation overhead), so both parts are positive rates.
         Assert.Equal(1000 * D("infer_batch") / D("infer_decisions_per_s"), D("infer_call_ms"), 3);
+        Assert.Equal(D("infer_call_ms"), D("infer_prefill_ms") + D("infer_decode_ms"), 3);
         Assert.True(D("infer_prefill_ms") > 0 && D("infer_decode_ms") > 0);
-        if (D("infer_prefill_ms") < D("infer_call_ms"))
-            Assert.Equal(D("infer_call_ms"), D("infer_prefill_ms") + D("infer_decode_ms"), 3);
         Assert.True(D("infer_prefill_efficiency") > 0 && D("infer_decode_efficiency") > 0);
     }
 }

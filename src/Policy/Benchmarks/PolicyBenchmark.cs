@@ -142,14 +142,16 @@ public static class PolicyBenchmark
             Emit("infer_achieved_gflops", flops / secs / 1e9);
             Emit("infer_matmul_gflops", yardstick);
             Emit("infer_efficiency", flops / secs / 1e9 / yardstick);
-            // Split of one call: the prefill as timed alone, the decode steps as the rest of the call.
-            double decodeMs = Math.Max(callMs - prefillMs, 1e-6);
+            // Split of one call: the prefill as timed alone, the decode steps as the rest of the call. Should the
+            // machine's speed drift make the prefill alone as slow as a whole call, the decode rate is NaN, not a
+            // figure divided by ~0.
+            double decodeMs = callMs - prefillMs;
             double decodeFlops = flops / calls - prefillFlops;
             Emit("infer_call_ms", callMs);
             Emit("infer_prefill_ms", prefillMs);
             Emit("infer_prefill_efficiency", prefillFlops / (prefillMs / 1000) / 1e9 / yardstick);
             Emit("infer_decode_ms", decodeMs);
-            Emit("infer_decode_efficiency", decodeFlops / (decodeMs / 1000) / 1e9 / yardstick);
+            Emit("infer_decode_efficiency", decodeMs > 0 ? decodeFlops / (decodeMs / 1000) / 1e9 / yardstick : double.NaN);
         }
 
         // 3. Training: SFT steps (forward + backward + AdamW) on prompt + output sequences.
