@@ -77,22 +77,18 @@ public static class PolicyBenchmark
             var prompts = Enumerable.Range(0, options.Batch).Select(_ => RandomPrompt()).ToArray();
             using var gen = new Generator(1, device);
             PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen); // warm-up
-            long calls = 0, generated = 0;
+            long generated = 0;
             double flops = 0;
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed.TotalSeconds < options.Seconds || calls == 0)
+            var (calls, secs) = TimeRepeated(options.Seconds, () =>
             {
-                var results = PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen);
-                calls++;
-                foreach (var r in results)
+                foreach (var r in PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen))
                 {
                     generated += r.Output.Length;
                     flops += PrefillFlops(config, options.PromptLength);
                     for (int k = 0; k < r.Output.Length; k++)
                         flops += config.ForwardFlopsPerToken(options.PromptLength + k + 1);
                 }
-            }
-            double secs = sw.Elapsed.TotalSeconds;
+            });
             long promptTokens = calls * options.Batch * options.PromptLength;
 
             // The prefill alone (the prompts through the model into a fresh cache, the value read at the last
@@ -119,14 +115,8 @@ public static class PolicyBenchmark
                     model.Value(hidden.select(1, options.PromptLength - 1)).cpu().Dispose();
                 }
                 Prefill(); // warm-up
-                long reps = 0;
-                var psw = Stopwatch.StartNew();
-                while (psw.Elapsed.TotalSeconds < options.Seconds / 3 || reps == 0)
-                {
-                    Prefill();
-                    reps++;
-                }
-                prefillMs = psw.Elapsed.TotalMilliseconds / reps;
+                var (reps, prefillSecs) = TimeRepeated(options.Seconds / 3, Prefill);
+                prefillMs = prefillSecs * 1000 / reps;
             }
             double callMs = secs * 1000 / calls;
             double prefillFlops = options.Batch * PrefillFlops(config, options.PromptLength);
@@ -161,14 +151,7 @@ public static class PolicyBenchmark
             var outputs = Enumerable.Range(0, options.TrainBatch).Select(_ => output).ToArray();
             using var trainer = new SftTrainer(model, spec.Pad);
             trainer.TrainStep(prompts, outputs); // warm-up
-            long steps = 0;
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed.TotalSeconds < options.Seconds || steps == 0)
-            {
-                trainer.TrainStep(prompts, outputs);
-                steps++;
-            }
-            double secs = sw.Elapsed.TotalSeconds;
+            var (steps, secs) = TimeRepeated(options.Seconds, () => trainer.TrainStep(prompts, outputs));
             int seqLen = options.PromptLength + output.Length - 1; // the last output token is only a target
             double tokens = (double)steps * options.TrainBatch * seqLen;
             // Forward FLOPs per sequence: every position through the blocks (attending to j+1 positions),
@@ -192,6 +175,19 @@ public static class PolicyBenchmark
         Emit("matmul_gflops_min", matmul.Min());
         Emit("matmul_gflops_max", matmul.Max());
         return lines;
+    }
+
+    /// <summary>Runs <paramref name="once"/> until <paramref name="seconds"/> have passed (at least once); how often and how long.</summary>
+    private static (long Reps, double Seconds) TimeRepeated(double seconds, Action once)
+    {
+        long reps = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds || reps == 0)
+        {
+            once();
+            reps++;
+        }
+        return (reps, sw.Elapsed.TotalSeconds);
     }
 
     private static double PrefillFlops(PolicyConfig c, int promptLength)
