@@ -87,8 +87,9 @@ public sealed class PolicyModel : nn.Module
         {
             if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else if (name.Contains("ln", StringComparison.Ordinal)) p.fill_(1.0);
-            else if (name.EndsWith("proj.weight", StringComparison.Ordinal)) nn.init.normal_(p, 0, residualStd, generator);
-            else nn.init.normal_(p, 0, 0.02, generator);
+            // Drawn with torch.randn from the seeded generator: nn.init.normal_ does not draw from the generator it is
+            // given (two models with one seed came out different), and every process of an experiment needs the same start.
+            else p.copy_(torch.randn(p.shape, generator: generator).mul_(name.EndsWith("proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
         }
     }
 
