@@ -36,6 +36,38 @@ public class ExtraSftTests
         Assert.Equal(0, learner.ContinueSft(learner.SftData, 0, 1).Samples);
     }
 
+    private static float[] Flat(byte[] weights, RolloutsConfig config)
+    {
+        using var model = PolicySetup.NewModel(config);
+        PolicySetup.Import(model, weights);
+        return model.NamedTensors().SelectMany(p => p.Tensor.detach().data<float>().ToArray()).ToArray();
+    }
+
+    [Fact]
+    public void With_averaging_the_student_is_the_average_and_training_goes_on_from_the_trained_weights()
+    {
+        var plainConfig = TinyConfig();
+        var averagedConfig = TinyConfig();
+        averagedConfig.Sft.AverageDecay = 0.5;
+        using var plain = new TorchLearnerAlgorithm(plainConfig);
+        using var averaged = new TorchLearnerAlgorithm(averagedConfig);
+        // Same seed, data and steps: both train the same weights; only what they hand on differs.
+        Assert.Equal(3L * 8, plain.RunSft(null, CancellationToken.None).Samples);
+        Assert.Equal(3L * 8, averaged.RunSft(null, CancellationToken.None).Samples);
+        float[] average1 = Flat(averaged.ExportWeights(), averagedConfig);
+        Assert.False(Flat(plain.ExportWeights(), plainConfig).SequenceEqual(average1));
+
+        plain.ContinueSft(plain.SftData, steps: 1, seed: 5);
+        averaged.ContinueSft(averaged.SftData, steps: 1, seed: 5);
+        // One more step from the trained weights (not from the average), folded in with the 4th update's decay,
+        // min(0.5, (1 + 3) / (10 + 3)).
+        float[] trained2 = Flat(plain.ExportWeights(), plainConfig);
+        float[] average2 = Flat(averaged.ExportWeights(), averagedConfig);
+        double d = 4.0 / 13;
+        for (int i = 0; i < trained2.Length; i++)
+            Assert.Equal(d * average1[i] + (1 - d) * trained2[i], average2[i], 5);
+    }
+
     [Fact]
     public void Train_adds_the_extra_steps_after_the_warmup()
     {

@@ -68,6 +68,7 @@ public sealed class RolloutsConfig
         Check(Sft.DaggerRounds is >= 0 and <= 50, "sft.dagger_rounds", "must be in 0..50");
         Check(Sft.DaggerEpisodes > 0, "sft.dagger_episodes", "must be positive");
         Check(Sft.DaggerSteps >= 0, "sft.dagger_steps", "must be non-negative");
+        Check(Sft.AverageDecay is >= 0 and < 1, "sft.average_decay", "must be in [0, 1)");
 
         Check(Ppo.LearningRate > 0, "ppo.learning_rate", "must be positive");
         Check(Ppo.Gamma is > 0 and <= 1, "ppo.gamma", "must be in (0, 1]");
@@ -180,6 +181,9 @@ public sealed class SftSection
     public int DaggerRounds { get; set; }
     public int DaggerEpisodes { get; set; } = 64;
     public int DaggerSteps { get; set; } = 500;
+    /// <summary>Polyak averaging: the SFT student (what PPO starts from, what sft.ckpt holds) is an exponential moving
+    /// average of the weights with this decay (warmed up over the first steps); 0 hands on the last weights.</summary>
+    public double AverageDecay { get; set; }
 }
 
 public sealed class PpoSection

@@ -22,6 +22,10 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     private readonly PpoOptions _options;
     private long _step;
     private List<(int[] Prompt, int[] Output)> _sftData = [];
+    // sft.average_decay > 0: SFT hands on the average of its recent weights; between SFT calls the model holds that
+    // average and _average the weights training goes on from.
+    private ParameterAverage? _average;
+    private bool _averageInModel;
 
     public TorchLearnerAlgorithm(RolloutsConfig config)
     {
@@ -46,6 +50,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         };
         if (config.Ppo.KlCoef > 0) _reference = PolicySetup.NewModel(config);
         _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference);
+        if (config.Sft.AverageDecay > 0) _average = new ParameterAverage(_model, config.Sft.AverageDecay);
     }
 
     public string Name => $"torch d{_config.Model.DModel}x{_config.Model.Layers}";
@@ -101,6 +106,11 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         double ema = double.NaN;
         long samples = 0;
         var cumulative = SamplingWeights(fitting, sft.ActionBalance);
+        if (_averageInModel)
+        {
+            _average!.Swap(); // back to the trained weights (the optimizer's state belongs to them)
+            _averageInModel = false;
+        }
         _model.train();
         for (int step = 0; step < steps; step++)
         {
@@ -115,10 +125,16 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
                 outputs.Add(r.Output);
             }
             var stats = _sft.TrainStep(prompts, outputs);
+            _average?.Update();
             samples += prompts.Count;
             ema = double.IsNaN(ema) ? stats.Loss : 0.9 * ema + 0.1 * stats.Loss;
             if (step % 10 == 0) progress?.Invoke(new UpdateOutcome(ema, "sft", samples));
             if (ema <= targetLoss && step >= 20) break;
+        }
+        if (_average is not null && _average.Updates > 0)
+        {
+            _average.Swap();
+            _averageInModel = true;
         }
         return (ema, samples);
     }
@@ -152,6 +168,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
 
     public UpdateOutcome Update(IReadOnlyList<WeightedChunk> batch, CancellationToken cancellationToken)
     {
+        EndAveraging();
         var teacherChunks = batch.Where(c => c.Chunk.FromTeacher).ToList();
         if (teacherChunks.Count > 0) return BehaviourCloning(teacherChunks);
 
@@ -229,6 +246,14 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         return new UpdateOutcome(loss / batches, "sft", prompts.Count);
     }
 
+    /// <summary>PPO (and behaviour cloning on teacher chunks) go on from the averaged SFT student; the average is done.</summary>
+    private void EndAveraging()
+    {
+        _average?.Dispose();
+        _average = null;
+        _averageInModel = false;
+    }
+
     public byte[] ExportWeights() => PolicySetup.Export(_model, _step, _step == 0 ? "sft" : "ppo");
 
     public void Dispose()
@@ -236,6 +261,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         _ppo.Dispose();
         _sft.Dispose();
         _reference?.Dispose();
+        _average?.Dispose();
         _model.Dispose();
     }
 }
