@@ -103,6 +103,8 @@ public class DaggerAndNoiseTests
     [InlineData("schedule: every-0", "sft.schedule")]
     [InlineData("dagger_episodes: 0", "sft.dagger_episodes")]
     [InlineData("dagger_steps: -5", "sft.dagger_steps")]
+    [InlineData("average_decay: 1", "sft.average_decay")]
+    [InlineData("average_decay: -0.5", "sft.average_decay")]
     public void Bad_sft_data_options_are_config_errors(string line, string field)
     {
         using var dir = new TempDir();
