@@ -10,16 +10,16 @@ namespace Rollouts.Policy;
 /// </summary>
 public sealed class ParameterAverage : IDisposable
 {
-    private readonly PolicyModel model;
+    private readonly Tensor[] parameters; // the model's own tensors (updated in place by the optimizer)
     private readonly Tensor[] averages;
 
     public ParameterAverage(PolicyModel model, double decay)
     {
         if (decay is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(decay), decay, "the averaging decay must be in (0, 1).");
-        this.model = model;
         Decay = decay;
         using var _ = no_grad();
-        averages = model.NamedTensors().Select(p => p.Tensor.detach().clone()).ToArray();
+        parameters = model.NamedTensors().Select(p => p.Tensor).ToArray();
+        averages = parameters.Select(p => p.detach().clone()).ToArray();
     }
 
     /// <summary>The decay once warmed up.</summary>
@@ -36,9 +36,8 @@ public sealed class ParameterAverage : IDisposable
     {
         double d = NextDecay;
         using var _ = no_grad();
-        var current = model.NamedTensors();
         for (int i = 0; i < averages.Length; i++)
-            averages[i].mul_(d).add_(current[i].Tensor, alpha: 1 - d);
+            averages[i].mul_(d).add_(parameters[i], alpha: 1 - d);
         Updates++;
     }
 
@@ -49,11 +48,10 @@ public sealed class ParameterAverage : IDisposable
     public void Swap()
     {
         using var _ = no_grad();
-        var current = model.NamedTensors();
         for (int i = 0; i < averages.Length; i++)
         {
-            using var held = current[i].Tensor.clone();
-            current[i].Tensor.copy_(averages[i]);
+            using var held = parameters[i].clone();
+            parameters[i].copy_(averages[i]);
             averages[i].copy_(held);
         }
     }
