@@ -58,6 +58,22 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Optimizer steps taken (restored by <see cref="LoadCheckpoint"/>).</summary>
     public long Step { get; private set; }
 
+    /// <summary>
+    /// The learning rate of the next steps as a multiple of <see cref="OptimizerOptions.LearningRate"/> (1 unless a
+    /// schedule lowers it; 0 leaves the weights where they are apart from weight decay, which AdamW scales by it too).
+    /// </summary>
+    public double LearningRateScale
+    {
+        get => learningRateScale;
+        set
+        {
+            if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentException($"LearningRateScale must be non-negative and finite, got {value}.");
+            learningRateScale = value;
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = Options.LearningRate * value;
+        }
+    }
+    private double learningRateScale = 1.0;
+
     /// <summary>One forward/backward/AdamW step on a batch of (prompt, teacher output) pairs.</summary>
     public SftStepStats TrainStep(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
     {

@@ -144,11 +144,20 @@ public static class TrainingRun
             long warmupSamples = sftOutcome.Samples;
             double sftDeadline = config.Experiment.MaxMinutes * 60 * config.Sft.TimeShare;
             bool outOfTime = false;
+            // sft.decay_share: progress is the share of the extra steps done or of the time left to the deadline used,
+            // whichever is larger, so that the rate has fallen by the time either ends the steps.
+            double extraStart = watch.Elapsed.TotalSeconds;
+            int extraSteps = config.Sft.ExtraSteps;
+            Func<int, double>? schedule = config.Sft.DecayShare <= 0 ? null : step =>
+            {
+                double byTime = options.IgnoreTimeGuard ? 0 : (watch.Elapsed.TotalSeconds - extraStart) / Math.Max(1e-9, sftDeadline - extraStart);
+                return LearningRateSchedule.DecayingTail(Math.Max(0, Math.Max((double)step / extraSteps, byTime)), config.Sft.DecayShare);
+            };
             var extra = learner.ContinueSft(learner.SftData, config.Sft.ExtraSteps, seed: (int)((config.Experiment.Seed * 31 + 1) & 0x7fffffff), p =>
             {
                 sftSteps = (warmupSamples + p.Samples) / Math.Max(1, config.Sft.BatchSize);
                 observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({(warmupSamples + p.Samples) / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
-            }, cancellation, stop: () => outOfTime = !options.IgnoreTimeGuard && watch.Elapsed.TotalSeconds > sftDeadline);
+            }, cancellation, stop: () => outOfTime = !options.IgnoreTimeGuard && watch.Elapsed.TotalSeconds > sftDeadline, learningRateScale: schedule);
             sftOutcome = new UpdateOutcome(extra.Loss, "sft", warmupSamples + extra.Samples, sftOutcome.Extra);
             if (outOfTime)
                 sftStopped = string.Create(CultureInfo.InvariantCulture,

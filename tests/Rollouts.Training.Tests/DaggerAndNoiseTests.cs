@@ -105,6 +105,7 @@ public class DaggerAndNoiseTests
     [InlineData("dagger_steps: -5", "sft.dagger_steps")]
     [InlineData("average_decay: 1", "sft.average_decay")]
     [InlineData("average_decay: -0.5", "sft.average_decay")]
+    [InlineData("decay_share: 2", "sft.decay_share")]
     public void Bad_sft_data_options_are_config_errors(string line, string field)
     {
         using var dir = new TempDir();

@@ -84,6 +84,24 @@ public class ExtraSftTests
     }
 
     [Fact]
+    public void Continued_sft_follows_the_learning_rate_schedule_and_ends_it_with_the_steps()
+    {
+        var config = TinyConfig();
+        using var learner = new TorchLearnerAlgorithm(config);
+        learner.RunSft(null, CancellationToken.None);
+        var before = learner.ExportWeights();
+        var asked = new List<int>();
+        // A schedule at 0 throughout: AdamW moves nothing (its weight decay is scaled by the rate too).
+        var more = learner.ContinueSft(learner.SftData, steps: 4, seed: 1, learningRateScale: step => { asked.Add(step); return 0; });
+        Assert.Equal(4L * 8, more.Samples);
+        Assert.Equal([0, 1, 2, 3], asked);
+        Assert.True(before.AsSpan().SequenceEqual(learner.ExportWeights()));
+        // Without a schedule the next steps run at the configured rate again, not at the last scale.
+        learner.ContinueSft(learner.SftData, steps: 2, seed: 2);
+        Assert.False(before.AsSpan().SequenceEqual(learner.ExportWeights()));
+    }
+
+    [Fact]
     public void Continued_sft_stops_when_asked_before_a_step()
     {
         var config = TinyConfig();
@@ -123,6 +141,16 @@ public class ExtraSftTests
         var config = TinyConfig();
         config.Sft.TimeShare = share;
         Assert.Contains(config.Validate(), e => e.Contains("sft.time_share"));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    public void A_decay_share_outside_0_to_1_is_a_config_error(double share)
+    {
+        var config = TinyConfig();
+        config.Sft.DecayShare = share;
+        Assert.Contains(config.Validate(), e => e.Contains("sft.decay_share"));
     }
 
     [Fact]

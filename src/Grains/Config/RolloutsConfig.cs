@@ -69,6 +69,7 @@ public sealed class RolloutsConfig
         Check(Sft.DaggerEpisodes > 0, "sft.dagger_episodes", "must be positive");
         Check(Sft.DaggerSteps >= 0, "sft.dagger_steps", "must be non-negative");
         Check(Sft.AverageDecay is >= 0 and < 1, "sft.average_decay", "must be in [0, 1)");
+        Check(Sft.DecayShare is >= 0 and <= 1, "sft.decay_share", "must be in [0, 1]");
 
         Check(Ppo.LearningRate > 0, "ppo.learning_rate", "must be positive");
         Check(Ppo.Gamma is > 0 and <= 1, "ppo.gamma", "must be in (0, 1]");
@@ -184,6 +185,10 @@ public sealed class SftSection
     /// <summary>Polyak averaging: the SFT student (what PPO starts from, what sft.ckpt holds) is an exponential moving
     /// average of the weights with this decay (warmed up over the first steps); 0 hands on the last weights.</summary>
     public double AverageDecay { get; set; }
+    /// <summary><c>rollouts train</c> only: over this last share of the extra steps the learning rate falls linearly to
+    /// zero; the share is counted in steps or, when <see cref="TimeShare"/> would stop the steps sooner, in time to that
+    /// stop, whichever is further along. 0 keeps the learning rate constant.</summary>
+    public double DecayShare { get; set; }
 }
 
 public sealed class PpoSection

@@ -87,20 +87,23 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     /// <summary>
     /// More SFT (<c>rollouts train</c>'s <c>sft.extra_steps</c>): <paramref name="steps"/> gradient steps on batches drawn uniformly from <paramref name="data"/>
     /// (examples longer than the context are left out), no early stop at a target loss; <paramref name="stop"/>, asked
-    /// before each step, ends it sooner (a time budget).
+    /// before each step, ends it sooner (a time budget); <paramref name="learningRateScale"/> (step index → multiple of
+    /// <c>sft.learning_rate</c>) is a schedule for these steps, after which the rate is back at 1×.
     /// </summary>
     public UpdateOutcome ContinueSft(IReadOnlyList<(int[] Prompt, int[] Output)> data, int steps, int seed,
-        Action<UpdateOutcome>? progress = null, CancellationToken cancellationToken = default, Func<bool>? stop = null)
+        Action<UpdateOutcome>? progress = null, CancellationToken cancellationToken = default, Func<bool>? stop = null,
+        Func<int, double>? learningRateScale = null)
     {
         var fitting = data.Where(r => r.Prompt.Length + r.Output.Length <= _config.Model.Context).ToList();
         if (fitting.Count == 0 || steps <= 0) return new UpdateOutcome(double.NaN, "sft", 0);
-        var (ema, samples) = SftLoop(fitting, steps, double.NegativeInfinity, new Random(seed), progress, cancellationToken, stop);
+        var (ema, samples) = SftLoop(fitting, steps, double.NegativeInfinity, new Random(seed), progress, cancellationToken, stop, learningRateScale);
         if (_reference is not null) _reference.CopyWeightsFrom(_model);
         return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
     }
 
     private (double Ema, long Samples) SftLoop(IReadOnlyList<(int[] Prompt, int[] Output)> fitting, int steps, double targetLoss,
-        Random random, Action<UpdateOutcome>? progress, CancellationToken cancellationToken, Func<bool>? stop = null)
+        Random random, Action<UpdateOutcome>? progress, CancellationToken cancellationToken, Func<bool>? stop = null,
+        Func<int, double>? learningRateScale = null)
     {
         var sft = _config.Sft;
         double ema = double.NaN;
@@ -124,6 +127,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
                 prompts.Add(r.Prompt);
                 outputs.Add(r.Output);
             }
+            if (learningRateScale is not null) _sft.LearningRateScale = learningRateScale(step);
             var stats = _sft.TrainStep(prompts, outputs);
             _average?.Update();
             samples += prompts.Count;
@@ -131,6 +135,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             if (step % 10 == 0) progress?.Invoke(new UpdateOutcome(ema, "sft", samples));
             if (ema <= targetLoss && step >= 20) break;
         }
+        _sft.LearningRateScale = 1.0;
         if (_average is not null && _average.Updates > 0)
         {
             _average.Swap();
