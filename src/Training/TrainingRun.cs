@@ -151,7 +151,7 @@ public static class TrainingRun
             Func<int, double>? schedule = config.Sft.DecayShare <= 0 ? null : step =>
             {
                 double byTime = options.IgnoreTimeGuard ? 0 : (watch.Elapsed.TotalSeconds - extraStart) / Math.Max(1e-9, sftDeadline - extraStart);
-                return LearningRateSchedule.DecayingTail(Math.Max(0, Math.Max((double)step / extraSteps, byTime)), config.Sft.DecayShare);
+                return LearningRateSchedule.DecayingTail(Math.Max((double)step / extraSteps, byTime), config.Sft.DecayShare);
             };
             var extra = learner.ContinueSft(learner.SftData, config.Sft.ExtraSteps, seed: (int)((config.Experiment.Seed * 31 + 1) & 0x7fffffff), p =>
             {

@@ -135,7 +135,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             if (step % 10 == 0) progress?.Invoke(new UpdateOutcome(ema, "sft", samples));
             if (ema <= targetLoss && step >= 20) break;
         }
-        _sft.LearningRateScale = 1.0;
+        if (learningRateScale is not null) _sft.LearningRateScale = 1.0;
         if (_average is not null && _average.Updates > 0)
         {
             _average.Swap();
