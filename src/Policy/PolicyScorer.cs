@@ -40,26 +40,37 @@ public sealed class SequenceScores : IDisposable
     }
 }
 
-/// <summary>Prompt+output sequences laid out for one teacher-forced forward pass (right-padded).</summary>
+/// <summary>
+/// Prompt+output sequences laid out for one teacher-forced forward pass. Sequences are packed: rows as wide as the
+/// longest sequence, each holding as many sequences as fit (first fit, longest first), every sequence with its own
+/// positions from 0 and attending only to itself (a block-diagonal causal mask). Teacher prompts differ in length by
+/// 2x, so one sequence per row left about a third of every SFT batch as padding; packed, the forward pass computes
+/// the same values for every real token (tests compare both layouts).
+/// </summary>
 internal sealed class ScoringBatch
 {
-    public required Tensor Ids { get; init; }            // [B, L]
-    public required Tensor Positions { get; init; }      // [B, L]
-    public required Tensor Causal { get; init; }         // [1, 1, L, L]
-    public required Tensor OutputIndex { get; init; }    // [B, Tout]: position whose logits predict output token j
+    public required Tensor Ids { get; init; }            // [R, W]
+    public required Tensor Positions { get; init; }      // [R, W]
+    public required Tensor Mask { get; init; }           // [R, 1, W, W]: query i may attend to key j
+    public required Tensor OutputIndex { get; init; }    // [B * Tout]: flat position (row * W + column) whose logits predict output token j
     public required Tensor Targets { get; init; }        // [B, Tout]
     public required Tensor OutputMask { get; init; }     // [B, Tout] float
-    public required Tensor LastPromptIndex { get; init; } // [B]
+    public required Tensor LastPromptIndex { get; init; } // [B]: flat position of each prompt's last token
     public required int Batch { get; init; }
     public required int OutputWidth { get; init; }
+    /// <summary>Rows of the layout (= <see cref="Batch"/> when not packed).</summary>
+    public required int Rows { get; init; }
 
-    /// <summary>Builds the tensors (in the caller's dispose scope).</summary>
-    public static ScoringBatch Build(PolicyConfig config, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs, Device device)
+    /// <summary>Builds the tensors (in the caller's dispose scope); <paramref name="pack"/> false: one sequence per row.</summary>
+    public static ScoringBatch Build(PolicyConfig config, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs, Device device,
+        bool pack = true)
     {
         if (prompts.Count != outputs.Count)
             throw new ArgumentException($"{prompts.Count} prompts but {outputs.Count} outputs.");
         if (prompts.Count == 0) throw new ArgumentException("the batch is empty.");
         int batch = prompts.Count, width = 0, outWidth = 0;
+        // The last output token is only a target, never an input: a sequence's input is prompt + output - 1 tokens.
+        var lengths = new int[batch];
         for (int b = 0; b < batch; b++)
         {
             if (prompts[b] is null || prompts[b].Length == 0) throw new ArgumentException($"prompt {b} is empty.");
@@ -69,13 +80,18 @@ internal sealed class ScoringBatch
                 throw new ArgumentException($"sequence {b} has {len} tokens (prompt {prompts[b].Length} + output {outputs[b].Length}), more than MaxContext {config.MaxContext}.");
             PolicyDecoder.CheckIds(prompts[b], config.VocabSize, $"prompt {b}");
             PolicyDecoder.CheckIds(outputs[b], config.VocabSize, $"output {b}");
-            width = Math.Max(width, len);
+            lengths[b] = len - 1;
+            width = Math.Max(width, len - 1);
             outWidth = Math.Max(outWidth, outputs[b].Length);
         }
-        // The last output token is only a target, never an input: drop the final column.
-        width -= 1;
-        var ids = new long[batch * width];
-        var pos = new long[batch * width];
+
+        var (rows, start) = pack ? PackAnyWidth(lengths, ref width) : (batch, Enumerable.Range(0, batch).Select(b => b * width).ToArray());
+        var ids = new long[rows * width];
+        var pos = new long[rows * width];
+        var segment = new long[rows * width];
+        Array.Fill(ids, pad);
+        // Padding is a segment of its own per row, so that a padding query attends to something and stays finite.
+        for (int r = 0; r < rows; r++) segment.AsSpan(r * width, width).Fill(batch + r);
         var outIdx = new long[batch * outWidth];
         var targets = new long[batch * outWidth];
         var mask = new float[batch * outWidth];
@@ -84,42 +100,93 @@ internal sealed class ScoringBatch
         {
             var p = prompts[b];
             var o = outputs[b];
-            for (int j = 0; j < width; j++)
+            int at = start[b];
+            for (int j = 0; j < lengths[b]; j++)
             {
-                int k = j;
-                ids[b * width + j] = k < p.Length ? p[k] : k - p.Length < o.Length ? o[k - p.Length] : pad;
-                pos[b * width + j] = j;
+                ids[at + j] = j < p.Length ? p[j] : o[j - p.Length];
+                pos[at + j] = j;
+                segment[at + j] = b;
             }
-            lastPrompt[b] = p.Length - 1;
+            lastPrompt[b] = at + p.Length - 1;
             for (int j = 0; j < outWidth; j++)
             {
                 bool real = j < o.Length;
-                outIdx[b * outWidth + j] = real ? p.Length - 1 + j : 0;
+                outIdx[b * outWidth + j] = real ? at + p.Length - 1 + j : at;
                 targets[b * outWidth + j] = real ? o[j] : pad;
                 mask[b * outWidth + j] = real ? 1f : 0f;
             }
         }
+        var segmentT = torch.tensor(segment, new long[] { rows, width }, device: device);
+        var causal = torch.ones(width, width, dtype: ScalarType.Bool, device: device).tril();
         return new ScoringBatch
         {
-            Ids = torch.tensor(ids, new long[] { batch, width }, device: device),
-            Positions = torch.tensor(pos, new long[] { batch, width }, device: device),
-            Causal = torch.ones(width, width, dtype: ScalarType.Bool, device: device).tril().unsqueeze(0).unsqueeze(0),
-            OutputIndex = torch.tensor(outIdx, new long[] { batch, outWidth }, device: device),
+            Ids = torch.tensor(ids, new long[] { rows, width }, device: device),
+            Positions = torch.tensor(pos, new long[] { rows, width }, device: device),
+            Mask = segmentT.unsqueeze(2).eq(segmentT.unsqueeze(1)).logical_and(causal).unsqueeze(1),
+            OutputIndex = torch.tensor(outIdx, device: device),
             Targets = torch.tensor(targets, new long[] { batch, outWidth }, device: device),
             OutputMask = torch.tensor(mask, new long[] { batch, outWidth }, device: device),
             LastPromptIndex = torch.tensor(lastPrompt, device: device),
             Batch = batch,
             OutputWidth = outWidth,
+            Rows = rows,
         };
+    }
+
+    /// <summary>
+    /// Packs into rows 1, 1.5 or 2 times as wide as the longest sequence, whichever computes the fewest positions (rows x
+    /// width; ties to the narrower, since attention grows with the square of the width). On teacher data (inputs of 32-100
+    /// tokens, mean 70) 1.5 wins: 0.81 of the positions of one sequence per row; equal lengths stay one per row.
+    /// </summary>
+    internal static (int Rows, int[] Start) PackAnyWidth(int[] lengths, ref int width)
+    {
+        var best = Pack(lengths, width);
+        int bestWidth = width;
+        foreach (int w in (ReadOnlySpan<int>)[width * 3 / 2, width * 2])
+        {
+            var candidate = Pack(lengths, w);
+            if ((long)candidate.Rows * w < (long)best.Rows * bestWidth)
+            {
+                best = candidate;
+                bestWidth = w;
+            }
+        }
+        width = bestWidth;
+        return best;
+    }
+
+    /// <summary>First fit, longest first: each sequence goes into the first row with room for it. Returns the row
+    /// count and each sequence's flat start (row * width + column).</summary>
+    internal static (int Rows, int[] Start) Pack(int[] lengths, int width)
+    {
+        int n = lengths.Length;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var keys = new int[n];
+        for (int i = 0; i < n; i++) keys[i] = -lengths[i];
+        Array.Sort(keys, order); // not stable but deterministic; the order of ties only moves sequences between rows
+        var fill = new int[n];
+        var start = new int[n];
+        int rows = 0;
+        foreach (int s in order)
+        {
+            int r = 0;
+            while (r < rows && fill[r] + lengths[s] > width) r++;
+            if (r == rows) rows++;
+            start[s] = r * width + fill[r];
+            fill[r] += lengths[s];
+        }
+        return (rows, start);
     }
 
     /// <summary>Runs the model: logits at the output positions [B, Tout, V] and values [B].</summary>
     public (Tensor Logits, Tensor Values) Run(PolicyModel model)
     {
-        var hidden = model.Hidden(Ids, Positions, Causal);
+        var hidden = model.Hidden(Ids, Positions, Mask);
         long d = hidden.shape[2];
-        var hOut = hidden.gather(1, OutputIndex.unsqueeze(-1).expand(Batch, OutputWidth, d));
-        var hLast = hidden.gather(1, LastPromptIndex.view(Batch, 1, 1).expand(Batch, 1, d)).squeeze(1);
+        var flat = hidden.reshape(-1, d);
+        var hOut = flat.index_select(0, OutputIndex).view(Batch, OutputWidth, d);
+        var hLast = flat.index_select(0, LastPromptIndex);
         return (model.Logits(hOut), model.Value(hLast));
     }
 }
@@ -174,10 +241,14 @@ public static class PolicyScorer
     /// over output tokens: the SFT loss. Returns a scalar tensor with its graph.
     /// </summary>
     public static Tensor OutputCrossEntropy(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs,
-        TargetEmphasis? emphasis = null)
+        TargetEmphasis? emphasis = null) => OutputCrossEntropy(model, pad, prompts, outputs, emphasis, pack: true);
+
+    /// <summary>The SFT loss with the layout chosen: <paramref name="pack"/> false puts one sequence per row (for comparisons).</summary>
+    internal static Tensor OutputCrossEntropy(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs,
+        TargetEmphasis? emphasis, bool pack)
     {
         using var scope = torch.NewDisposeScope();
-        var sb = ScoringBatch.Build(model.Config, pad, prompts, outputs, model.Device);
+        var sb = ScoringBatch.Build(model.Config, pad, prompts, outputs, model.Device, pack);
         var (logits, _) = sb.Run(model);
         var nll = -logits.log_softmax(-1).gather(-1, sb.Targets.unsqueeze(-1)).squeeze(-1);
         var weight = sb.OutputMask;

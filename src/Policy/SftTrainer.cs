@@ -74,13 +74,16 @@ public sealed class SftTrainer : IDisposable
     }
     private double learningRateScale = 1.0;
 
+    /// <summary>Several sequences per row in the forward pass (see <see cref="ScoringBatch"/>); false only to measure the gain.</summary>
+    internal bool PackSequences { get; set; } = true;
+
     /// <summary>One forward/backward/AdamW step on a batch of (prompt, teacher output) pairs.</summary>
     public SftStepStats TrainStep(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
     {
         using var scope = torch.NewDisposeScope();
         Model.train();
         optimizer.zero_grad();
-        var loss = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis);
+        var loss = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis, PackSequences);
         loss.backward();
         double norm = torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
         optimizer.step();

@@ -25,6 +25,10 @@ public sealed class PolicyBenchmarkTests
         }
         Assert.InRange(D("matmul_gflops"), D("matmul_gflops_min") * 0.9999, D("matmul_gflops_max") * 1.0001);
         Assert.True(D("infer_total_tokens_per_s") > 0 && D("train_tokens_per_s") > 0);
+        // Mixed-length training, packed and one sequence per row: both measured, on sequences of a third to all of
+        // the prompt length plus one output token.
+        Assert.True(D("train_mixed_packed_samples_per_s") > 0 && D("train_mixed_rows_samples_per_s") > 0);
+        Assert.InRange(D("train_mixed_mean_seq_tokens"), 16 / 3 + 1, 16 + 1);
 
         // The split of one generation call: its time is the batch over the decision rate, and the prefill (timed
         // alone) and the decode steps (the rest) add up to it. For this tiny model a call's few decode steps cost

@@ -171,6 +171,26 @@ public static class PolicyBenchmark
             Emit("train_matmul_gflops", yardstick);
             Emit("train_efficiency", flops / secs / 1e9 / yardstick);
         }
+
+        // 4. Training on sequences of mixed length, as teacher data has (prompts of a third to all of PromptLength;
+        // teacher inputs run 32-100 tokens), packed several to a row (the trainer's default) against one per row.
+        {
+            var lengthRng = new Random(2);
+            var prompts = Enumerable.Range(0, options.Batch)
+                .Select(_ => RandomPrompt()[..lengthRng.Next(options.PromptLength / 3, options.PromptLength + 1)]).ToArray();
+            int[] act = [spec.Act, 9];
+            var outputs = Enumerable.Range(0, options.Batch).Select(_ => act).ToArray();
+            using var trainer = new SftTrainer(model, spec.Pad);
+            foreach (bool pack in (ReadOnlySpan<bool>)[false, true])
+            {
+                trainer.PackSequences = pack;
+                trainer.TrainStep(prompts, outputs); // warm-up
+                var (steps, secs) = TimeRepeated(options.Seconds / 2, () => trainer.TrainStep(prompts, outputs));
+                Emit(pack ? "train_mixed_packed_samples_per_s" : "train_mixed_rows_samples_per_s", steps * options.Batch / secs);
+            }
+            Emit("train_mixed_batch", options.Batch);
+            Emit("train_mixed_mean_seq_tokens", prompts.Average(p => p.Length) + act.Length - 1);
+        }
         Emit("matmul_gflops", matmul.Average());
         Emit("matmul_gflops_min", matmul.Min());
         Emit("matmul_gflops_max", matmul.Max());
