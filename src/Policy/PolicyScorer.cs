@@ -41,11 +41,11 @@ public sealed class SequenceScores : IDisposable
 }
 
 /// <summary>
-/// Prompt+output sequences laid out for one teacher-forced forward pass. Sequences are packed: rows as wide as the
-/// longest sequence, each holding as many sequences as fit (first fit, longest first), every sequence with its own
-/// positions from 0 and attending only to itself (a block-diagonal causal mask). Teacher prompts differ in length by
-/// 2x, so one sequence per row left about a third of every SFT batch as padding; packed, the forward pass computes
-/// the same values for every real token (tests compare both layouts).
+/// Prompt+output sequences laid out for one teacher-forced forward pass. Sequences are packed: rows 1, 1.5 or 2 times
+/// as wide as the longest sequence (see <see cref="PackAnyWidth"/>), each holding as many sequences as fit (first fit,
+/// longest first), every sequence with its own positions from 0 and attending only to itself (a block-diagonal causal
+/// mask). Teacher inputs run 32-100 tokens, so one sequence per row left about a quarter of every SFT batch as
+/// padding; packed, the forward pass computes the same values for every real token (tests compare both layouts).
 /// </summary>
 internal sealed class ScoringBatch
 {
@@ -140,11 +140,21 @@ internal sealed class ScoringBatch
     /// </summary>
     internal static (int Rows, int[] Start) PackAnyWidth(int[] lengths, ref int width)
     {
-        var best = Pack(lengths, width);
+        // Longest first, sorted once for the three widths.
+        int n = lengths.Length;
+        var order = new int[n];
+        var keys = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            order[i] = i;
+            keys[i] = -lengths[i];
+        }
+        Array.Sort(keys, order); // not stable but deterministic; the order of ties only moves sequences between rows
+        var best = Pack(lengths, order, width);
         int bestWidth = width;
         foreach (int w in (ReadOnlySpan<int>)[width * 3 / 2, width * 2])
         {
-            var candidate = Pack(lengths, w);
+            var candidate = Pack(lengths, order, w);
             if ((long)candidate.Rows * w < (long)best.Rows * bestWidth)
             {
                 best = candidate;
@@ -155,16 +165,11 @@ internal sealed class ScoringBatch
         return best;
     }
 
-    /// <summary>First fit, longest first: each sequence goes into the first row with room for it. Returns the row
-    /// count and each sequence's flat start (row * width + column).</summary>
-    internal static (int Rows, int[] Start) Pack(int[] lengths, int width)
+    /// <summary>First fit in the given <paramref name="order"/>: each sequence goes into the first row with room for it.
+    /// Returns the row count and each sequence's flat start (row * width + column).</summary>
+    private static (int Rows, int[] Start) Pack(int[] lengths, int[] order, int width)
     {
         int n = lengths.Length;
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = new int[n];
-        for (int i = 0; i < n; i++) keys[i] = -lengths[i];
-        Array.Sort(keys, order); // not stable but deterministic; the order of ties only moves sequences between rows
         var fill = new int[n];
         var start = new int[n];
         int rows = 0;
