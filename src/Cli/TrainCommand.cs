@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Rollouts.Cli;
 
 /// <summary>
-/// <c>rollouts train --config configs/quick.yaml [--out runs/train-NAME] [--threads 1] [--sft-threads 2]</c>: single-process training
+/// <c>rollouts train --config configs/quick.yaml [--out runs/train-NAME] [--threads 1] [--sft-threads 2] [--sft-checkpoint PATH]</c>: single-process training
 /// (<see cref="TrainingRun"/>): teacher evaluation, SFT warm-up (sft.ckpt), SFT evaluation, PPO on local rollouts
 /// (ppo.ckpt), PPO evaluation on the same seeds; a table teacher vs SFT vs PPO, summary.json and metrics.csv.
 /// Bad input (config, options, output folder, checkpoints) is one line on stderr and exit code 2; a failed run exits 1.
@@ -22,18 +22,20 @@ public static class TrainCommand
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads for rollouts and evaluations (1 is fastest for small models beside env stepping).", DefaultValueFactory = _ => 1 };
         // SFT steps are large batched matmuls with nothing else running: both cores of a small machine pay there.
         var sftThreads = new Option<int>("--sft-threads") { Description = "libtorch CPU threads for the SFT steps and the PPO updates (default: 2, or 1 on a one-core machine).", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var sftCheckpoint = new Option<string?>("--sft-checkpoint") { Description = "Skip SFT: start PPO from this SFT student (an earlier run's sft.ckpt, same model shape)." };
         var command = new Command("train", "Train a policy in one process: SFT on the scripted teacher, then PPO; evaluate teacher, SFT and PPO on the same seeds.");
         command.Options.Add(config);
         command.Options.Add(output);
         command.Options.Add(threads);
         command.Options.Add(sftThreads);
+        command.Options.Add(sftCheckpoint);
         command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetValue(config)!, parse.GetValue(output), parse.GetValue(threads), Console.Out, Console.Error,
-            interactive: !Console.IsOutputRedirected, ct, sftThreads: parse.GetValue(sftThreads))));
+            interactive: !Console.IsOutputRedirected, ct, sftThreads: parse.GetValue(sftThreads), sftCheckpoint: parse.GetValue(sftCheckpoint))));
         return command;
     }
 
     public static int Run(string configPath, string? outDir, int threads, TextWriter stdout, TextWriter stderr, bool interactive = false,
-        CancellationToken cancellation = default, int sftThreads = 1)
+        CancellationToken cancellation = default, int sftThreads = 1, string? sftCheckpoint = null)
     {
         RolloutsConfig config;
         string dir;
@@ -43,9 +45,10 @@ public static class TrainCommand
             if (threads <= 0) throw new TrainingException($"--threads must be positive, got {threads}.");
             if (sftThreads <= 0) throw new TrainingException($"--sft-threads must be positive, got {sftThreads}.");
             dir = outDir ?? Path.Combine("runs", "train-" + config.Experiment.Name);
+            if (sftCheckpoint is not null) TrainingRun.CheckSftCheckpoint(config, sftCheckpoint, configPath);
             TrainingRun.PrepareOutDir(dir);
         }
-        catch (Exception e) when (e is ConfigException or TrainingException)
+        catch (Exception e) when (e is ConfigException or TrainingException or CheckpointException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return 2;
@@ -56,7 +59,7 @@ public static class TrainCommand
         console.MarkupLine($"[bold]rollouts train[/] {Markup.Escape(configPath)} → {Markup.Escape(dir)} " +
             Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"(model d{config.Model.DModel}×{config.Model.Layers}, context {config.Model.Context}; eval {config.Eval.Episodes} episodes × {config.Eval.Length} steps, seed {config.Eval.Seed}; threads {threads}, SFT {sftThreads})")));
-        var options = new TrainingOptions { OutDir = dir, ConfigPath = configPath, Threads = threads, SftThreads = sftThreads };
+        var options = new TrainingOptions { OutDir = dir, ConfigPath = configPath, Threads = threads, SftThreads = sftThreads, SftCheckpoint = sftCheckpoint };
         try
         {
             TrainingResult result;

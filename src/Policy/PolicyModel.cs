@@ -134,6 +134,21 @@ public sealed class PolicyModel : nn.Module
     /// <summary>Value estimates [..] from hidden states [.., D] (read at the last prompt position).</summary>
     public Tensor Value(Tensor hidden) => value_head.call(hidden).squeeze(-1);
 
+    /// <summary>
+    /// Sets the value head to value(h) = h·<paramref name="weight"/> + <paramref name="bias"/> (zeros before PPO's value
+    /// warm-up, then its least-squares fit: <see cref="ValueHeadFit"/>).
+    /// </summary>
+    public void SetValueHead(ReadOnlySpan<float> weight, float bias)
+    {
+        if (weight.Length != Config.DModel)
+            throw new ArgumentException($"the value head takes {Config.DModel} weights, got {weight.Length}.");
+        using var _ = torch.no_grad();
+        using var w = torch.tensor(weight.ToArray(), new long[] { 1, Config.DModel }, device: Device);
+        using var b = torch.tensor(new[] { bias }, device: Device);
+        value_head.weight!.copy_(w);
+        value_head.bias!.copy_(b);
+    }
+
     /// <summary>A cache for <paramref name="batch"/> rows and up to <paramref name="capacity"/> positions.</summary>
     public KvCache NewCache(int batch, int capacity) => new(Config, batch, capacity, Device);
 

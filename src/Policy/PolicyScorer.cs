@@ -242,6 +242,19 @@ public static class PolicyScorer
     }
 
     /// <summary>
+    /// The final hidden state at each prompt's last token [B, D], what the value head reads, without a graph (the
+    /// outputs only share the packed layout: attention is causal, so they do not change it).
+    /// </summary>
+    public static Tensor PromptFeatures(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var sb = ScoringBatch.Build(model.Config, pad, prompts, outputs, model.Device);
+        var hidden = model.Hidden(sb.Ids, sb.Positions, sb.Mask);
+        return hidden.reshape(-1, hidden.shape[2]).index_select(0, sb.LastPromptIndex).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Unrestricted next-token cross-entropy on the output tokens only (prompt tokens masked), averaged
     /// over output tokens: the SFT loss. Returns a scalar tensor with its graph.
     /// </summary>

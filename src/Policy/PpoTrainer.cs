@@ -78,6 +78,7 @@ public sealed class PpoTrainer : IDisposable
     public const string CheckpointKind = "ppo";
     private readonly AdamW optimizer;
     private readonly Random rng;
+    private ValueHeadFit? _valueFit;
 
     /// <param name="reference">The frozen reference (SFT) policy for the KL penalty; required when KlCoef &gt; 0.</param>
     public PpoTrainer(PolicyModel model, OutputGrammar grammar, PpoOptions? options = null, PolicyModel? reference = null)
@@ -174,6 +175,45 @@ public sealed class PpoTrainer : IDisposable
             Ppo.ExplainedVariance(batch.OldValues, batch.Returns), epochs, minibatches, Step);
     }
 
+    /// <summary>
+    /// Value warm-up: adds the batch to a least-squares fit of the value head on the trunk's features and sets the head
+    /// to the fit over every batch added so far; the rest of the model (the policy) is unchanged. Returns the value
+    /// loss of the fitted head on this batch and the explained variance of the rollout-time values.
+    /// </summary>
+    public PpoStats WarmUpValue(PpoBatch batch)
+    {
+        batch.Validate();
+        _valueFit ??= new ValueHeadFit(Model.Config.DModel);
+        Model.eval();
+        int n = batch.Count;
+        var predictions = new float[n];
+        var chunks = new List<(int Start, Tensor Features)>();
+        try
+        {
+            for (int start = 0; start < n; start += Options.MinibatchSize)
+            {
+                int count = Math.Min(Options.MinibatchSize, n - start);
+                var features = PolicyScorer.PromptFeatures(Model, Grammar.Tokens.Pad,
+                    batch.Prompts.Skip(start).Take(count).ToArray(), batch.Outputs.Skip(start).Take(count).ToArray());
+                chunks.Add((start, features));
+                _valueFit.Add(features, batch.Returns.AsSpan(start, count));
+            }
+            var (weight, bias) = _valueFit.Solve();
+            Model.SetValueHead(weight, bias);
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            foreach (var (start, features) in chunks)
+                Model.Value(features).to(CPU).data<float>().CopyTo(predictions.AsSpan(start));
+        }
+        finally
+        {
+            foreach (var (_, features) in chunks) features.Dispose();
+        }
+        double squared = 0;
+        for (int i = 0; i < n; i++) squared += Math.Pow(predictions[i] - batch.Returns[i], 2);
+        return new PpoStats(0, (float)(0.5 * squared / n), 0, 0, 0, 0, 0, Ppo.ExplainedVariance(batch.OldValues, batch.Returns), 0, 0, Step);
+    }
+
     /// <summary>Writes weights, shape, step and AdamW state atomically.</summary>
     public void SaveCheckpoint(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         PolicyCheckpoint.Save(path, Model, Step, CheckpointKind, optimizer, metadata);
@@ -185,5 +225,9 @@ public sealed class PpoTrainer : IDisposable
         return info;
     }
 
-    public void Dispose() => optimizer.Dispose();
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        _valueFit?.Dispose();
+    }
 }

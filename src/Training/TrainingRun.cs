@@ -49,6 +49,8 @@ public sealed record TrainingOptions
     public int SftThreads { get; init; } = 1;
     /// <summary>Episodes evaluated at once (one batched model call per step for all of them).</summary>
     public int EvalConcurrency { get; init; } = 32;
+    /// <summary>Start PPO from this SFT checkpoint (an earlier run's sft.ckpt) instead of running SFT.</summary>
+    public string? SftCheckpoint { get; init; }
     /// <summary>Skip the PPO phase's wall-clock guard (tests).</summary>
     public bool IgnoreTimeGuard { get; init; }
 }
@@ -90,6 +92,8 @@ public static class TrainingRun
         if (config.Model.Context < LoadedPolicy.MinPromptTokens + PolicySetup.Grammar(config).MaxOutputTokens)
             throw new TrainingException($"model.context {config.Model.Context} cannot hold a prompt (at least {LoadedPolicy.MinPromptTokens} tokens) and an output (up to {PolicySetup.Grammar(config).MaxOutputTokens} tokens); raise model.context or lower model.max_output_tokens.");
         TorchRuntime.EnsureLoaded();
+        // Before the teacher's evaluation: a wrong file should fail in a second, not after minutes.
+        if (options.SftCheckpoint is string sftFrom) CheckSftCheckpoint(config, sftFrom, options.ConfigPath);
         var eval = config.Eval;
         string sftPath = Path.Combine(outDir, "sft.ckpt"), ppoPath = Path.Combine(outDir, "ppo.ckpt");
         WriteAtomically(Path.Combine(outDir, "config.yaml"), ConfigLoader.ToYaml(config));
@@ -100,72 +104,14 @@ public static class TrainingRun
         using var learner = new TorchLearnerAlgorithm(config);
         TorchRuntime.SetCpuThreads(options.SftThreads);
 
-        // (a) SFT warm-up.
-        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes ({config.Sft.Schedule} planning schedule), up to {config.Sft.Steps} steps{(config.Sft.DaggerRounds > 0 ? $", then {config.Sft.DaggerRounds} DAgger rounds of {config.Sft.DaggerSteps}" : "")}{(config.Sft.ExtraSteps > 0 ? $", then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.DaggerRounds * config.Sft.DaggerSteps + config.Sft.ExtraSteps);
+        // (a) SFT warm-up, or the student of an earlier run.
         var sftWatch = Stopwatch.StartNew();
-        long sftSteps = 0;
-        var sftOutcome = learner.RunSft(p =>
-        {
-            sftSteps = p.Samples / Math.Max(1, config.Sft.BatchSize);
-            observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({p.Samples / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
-        }, cancellation);
-        if (config.Sft.DaggerRounds > 0 && sftOutcome.Samples > 0)
-        {
-            // rollouts train only: DAgger rounds on the states the student itself reaches.
-            var data = new List<(int[] Prompt, int[] Output)>(learner.SftData);
-            long samplesSoFar = sftOutcome.Samples;
-            using var student = new TorchDecisionPolicy(config);
-            for (int round = 1; round <= config.Sft.DaggerRounds; round++)
-            {
-                student.LoadWeights(learner.ExportWeights(), round);
-                TorchRuntime.SetCpuThreads(options.Threads);
-                var labelled = DaggerCollector.Collect(config, student, config.Sft.DaggerEpisodes,
-                    seed: config.Experiment.Seed * 1000 + 900 + round, cancellation);
-                TorchRuntime.SetCpuThreads(options.SftThreads);
-                data.AddRange(labelled);
-                observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture,
-                    $"DAgger round {round}: the student played {config.Sft.DaggerEpisodes} episodes, {labelled.Count} states labelled by the teacher ({data.Count} records in all)"));
-                long before = samplesSoFar;
-                var outcome = learner.ContinueSft(data, config.Sft.DaggerSteps, seed: (int)((config.Experiment.Seed * 31 + 7 * round) & 0x7fffffff), p =>
-                {
-                    sftSteps = (before + p.Samples) / Math.Max(1, config.Sft.BatchSize);
-                    observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} (DAgger round {round})"));
-                }, cancellation);
-                samplesSoFar += outcome.Samples;
-                sftOutcome = new UpdateOutcome(outcome.Loss, "sft", samplesSoFar, outcome.Extra);
-            }
-            learner.ReplaceSftData(data);
-        }
-        string sftStopped = "";
-        if (config.Sft.ExtraSteps > 0)
-        {
-            // rollouts train only: more steps on the same teacher data (rollouts run keeps to the warm-up), within
-            // sft.time_share of experiment.max_minutes so that PPO keeps its time on a slower machine.
-            long warmupSamples = sftOutcome.Samples;
-            double sftDeadline = config.Experiment.MaxMinutes * 60 * config.Sft.TimeShare;
-            bool outOfTime = false;
-            // sft.decay_share: progress is the share of the extra steps done or of the time left to the deadline used,
-            // whichever is larger, so that the rate has fallen by the time either ends the steps.
-            double extraStart = watch.Elapsed.TotalSeconds;
-            int extraSteps = config.Sft.ExtraSteps;
-            Func<int, double>? schedule = config.Sft.DecayShare <= 0 ? null : step =>
-            {
-                double byTime = options.IgnoreTimeGuard ? 0 : (watch.Elapsed.TotalSeconds - extraStart) / Math.Max(1e-9, sftDeadline - extraStart);
-                return LearningRateSchedule.DecayingTail(Math.Max((double)step / extraSteps, byTime), config.Sft.DecayShare);
-            };
-            var extra = learner.ContinueSft(learner.SftData, config.Sft.ExtraSteps, seed: (int)((config.Experiment.Seed * 31 + 1) & 0x7fffffff), p =>
-            {
-                sftSteps = (warmupSamples + p.Samples) / Math.Max(1, config.Sft.BatchSize);
-                observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({(warmupSamples + p.Samples) / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
-            }, cancellation, stop: () => outOfTime = !options.IgnoreTimeGuard && watch.Elapsed.TotalSeconds > sftDeadline, learningRateScale: schedule);
-            sftOutcome = new UpdateOutcome(extra.Loss, "sft", warmupSamples + extra.Samples, sftOutcome.Extra);
-            if (outOfTime)
-                sftStopped = string.Create(CultureInfo.InvariantCulture,
-                    $"; stopped after {sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize)} steps: sft.time_share ({config.Sft.TimeShare:0.##}) of experiment.max_minutes ({config.Experiment.MaxMinutes}) used");
-        }
+        var (sftOutcome, sftStopped, sftStep) = options.SftCheckpoint is string from
+            ? LoadSft(from, learner, observer)
+            : RunSft(config, options, learner, observer, watch, cancellation);
         double sftSeconds = sftWatch.Elapsed.TotalSeconds;
         var sftWeights = learner.ExportWeights();
-        SaveCheckpoint(config, sftWeights, sftPath, step: sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize), kind: "sft");
+        SaveCheckpoint(config, sftWeights, sftPath, step: sftStep, kind: "sft");
         double records = sftOutcome.Extra?.GetValueOrDefault("sft_records") ?? 0;
         observer.PhaseDone("sft", string.Create(CultureInfo.InvariantCulture,
             $"SFT: loss {sftOutcome.Loss:F3} after {sftOutcome.Samples} samples from {records:F0} teacher steps in {sftSeconds:F0}s{sftStopped}; wrote {sftPath}"));
@@ -252,6 +198,97 @@ public static class TrainingRun
             iterations, ppoSteps, ppoSeconds, watch.Elapsed.TotalSeconds, sftPath, ppoPath, summaryPath, metricsPath);
         WriteAtomically(summaryPath, TrainingReport.SummaryJson(result, config, options));
         return result;
+    }
+
+    /// <summary>
+    /// Throws <see cref="CheckpointException"/> unless <paramref name="path"/> is a readable SFT checkpoint of the model
+    /// shape <paramref name="config"/> asks for (what <c>--sft-checkpoint</c> takes).
+    /// </summary>
+    public static void CheckSftCheckpoint(RolloutsConfig config, string path, string? configPath)
+    {
+        TorchRuntime.EnsureLoaded();
+        var info = PolicyCheckpoint.ReadInfo(path);
+        if (info.Kind != "sft")
+            throw new CheckpointException(path, $"it holds a '{info.Kind}' checkpoint; --sft-checkpoint takes an SFT student (a run's sft.ckpt).");
+        var shape = PolicySetup.ModelConfig(config).Validate();
+        if (info.Config != shape)
+            throw new CheckpointException(path, $"it holds a model of shape {PolicyCheckpoint.Describe(info.Config)}, but {configPath ?? "the config"} asks for {PolicyCheckpoint.Describe(shape)}.");
+    }
+
+    private static (UpdateOutcome Outcome, string Stopped, long Step) LoadSft(string path, TorchLearnerAlgorithm learner, ITrainingObserver observer)
+    {
+        observer.PhaseStarted("sft", $"SFT: the student of {path} (--sft-checkpoint), no SFT steps", 1);
+        var info = learner.LoadSftCheckpoint(path);
+        observer.Progress("sft", 1, "");
+        return (new UpdateOutcome(double.NaN, "sft", 0), string.Create(CultureInfo.InvariantCulture, $"; loaded from {path} (step {info.Step})"), info.Step);
+    }
+
+    private static (UpdateOutcome Outcome, string Stopped, long Step) RunSft(RolloutsConfig config, TrainingOptions options, TorchLearnerAlgorithm learner,
+        ITrainingObserver observer, Stopwatch watch, CancellationToken cancellation)
+    {
+        observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes ({config.Sft.Schedule} planning schedule), up to {config.Sft.Steps} steps{(config.Sft.DaggerRounds > 0 ? $", then {config.Sft.DaggerRounds} DAgger rounds of {config.Sft.DaggerSteps}" : "")}{(config.Sft.ExtraSteps > 0 ? $", then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.DaggerRounds * config.Sft.DaggerSteps + config.Sft.ExtraSteps);
+        var sftWatch = Stopwatch.StartNew();
+        long sftSteps = 0;
+        var sftOutcome = learner.RunSft(p =>
+        {
+            sftSteps = p.Samples / Math.Max(1, config.Sft.BatchSize);
+            observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({p.Samples / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
+        }, cancellation);
+        if (config.Sft.DaggerRounds > 0 && sftOutcome.Samples > 0)
+        {
+            // rollouts train only: DAgger rounds on the states the student itself reaches.
+            var data = new List<(int[] Prompt, int[] Output)>(learner.SftData);
+            long samplesSoFar = sftOutcome.Samples;
+            using var student = new TorchDecisionPolicy(config);
+            for (int round = 1; round <= config.Sft.DaggerRounds; round++)
+            {
+                student.LoadWeights(learner.ExportWeights(), round);
+                TorchRuntime.SetCpuThreads(options.Threads);
+                var labelled = DaggerCollector.Collect(config, student, config.Sft.DaggerEpisodes,
+                    seed: config.Experiment.Seed * 1000 + 900 + round, cancellation);
+                TorchRuntime.SetCpuThreads(options.SftThreads);
+                data.AddRange(labelled);
+                observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture,
+                    $"DAgger round {round}: the student played {config.Sft.DaggerEpisodes} episodes, {labelled.Count} states labelled by the teacher ({data.Count} records in all)"));
+                long before = samplesSoFar;
+                var outcome = learner.ContinueSft(data, config.Sft.DaggerSteps, seed: (int)((config.Experiment.Seed * 31 + 7 * round) & 0x7fffffff), p =>
+                {
+                    sftSteps = (before + p.Samples) / Math.Max(1, config.Sft.BatchSize);
+                    observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} (DAgger round {round})"));
+                }, cancellation);
+                samplesSoFar += outcome.Samples;
+                sftOutcome = new UpdateOutcome(outcome.Loss, "sft", samplesSoFar, outcome.Extra);
+            }
+            learner.ReplaceSftData(data);
+        }
+        string sftStopped = "";
+        if (config.Sft.ExtraSteps > 0)
+        {
+            // rollouts train only: more steps on the same teacher data (rollouts run keeps to the warm-up), within
+            // sft.time_share of experiment.max_minutes so that PPO keeps its time on a slower machine.
+            long warmupSamples = sftOutcome.Samples;
+            double sftDeadline = config.Experiment.MaxMinutes * 60 * config.Sft.TimeShare;
+            bool outOfTime = false;
+            // sft.decay_share: progress is the share of the extra steps done or of the time left to the deadline used,
+            // whichever is larger, so that the rate has fallen by the time either ends the steps.
+            double extraStart = watch.Elapsed.TotalSeconds;
+            int extraSteps = config.Sft.ExtraSteps;
+            Func<int, double>? schedule = config.Sft.DecayShare <= 0 ? null : step =>
+            {
+                double byTime = options.IgnoreTimeGuard ? 0 : (watch.Elapsed.TotalSeconds - extraStart) / Math.Max(1e-9, sftDeadline - extraStart);
+                return LearningRateSchedule.DecayingTail(Math.Max((double)step / extraSteps, byTime), config.Sft.DecayShare);
+            };
+            var extra = learner.ContinueSft(learner.SftData, config.Sft.ExtraSteps, seed: (int)((config.Experiment.Seed * 31 + 1) & 0x7fffffff), p =>
+            {
+                sftSteps = (warmupSamples + p.Samples) / Math.Max(1, config.Sft.BatchSize);
+                observer.Progress("sft", sftSteps, string.Create(CultureInfo.InvariantCulture, $"step {sftSteps} loss {p.Loss:F3} ({(warmupSamples + p.Samples) / Math.Max(1e-9, sftWatch.Elapsed.TotalSeconds):F0} samples/s)"));
+            }, cancellation, stop: () => outOfTime = !options.IgnoreTimeGuard && watch.Elapsed.TotalSeconds > sftDeadline, learningRateScale: schedule);
+            sftOutcome = new UpdateOutcome(extra.Loss, "sft", warmupSamples + extra.Samples, sftOutcome.Extra);
+            if (outOfTime)
+                sftStopped = string.Create(CultureInfo.InvariantCulture,
+                    $"; stopped after {sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize)} steps: sft.time_share ({config.Sft.TimeShare:0.##}) of experiment.max_minutes ({config.Experiment.MaxMinutes}) used");
+        }
+        return (sftOutcome, sftStopped, sftOutcome.Samples / Math.Max(1, config.Sft.BatchSize));
     }
 
     private static AgentEvaluation EvaluateTeacher(RolloutsConfig config, ITrainingObserver observer, CancellationToken cancellation)

@@ -44,11 +44,11 @@ public class TrainCommandTests
         """;
 
     /// <summary>`rollouts train` in process: exit code, stdout, stderr.</summary>
-    internal static (int Code, string Out, string Err) Train(string configPath, string? outDir, int sftThreads = 1)
+    internal static (int Code, string Out, string Err) Train(string configPath, string? outDir, int sftThreads = 1, string? sftCheckpoint = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = TrainCommand.Run(configPath, outDir, threads: 1, stdout, stderr, sftThreads: sftThreads);
+        int code = TrainCommand.Run(configPath, outDir, threads: 1, stdout, stderr, sftThreads: sftThreads, sftCheckpoint: sftCheckpoint);
         return (code, stdout.ToString(), stderr.ToString());
     }
 

@@ -83,6 +83,7 @@ public sealed class RolloutsConfig
         Check(Ppo.MinibatchSize > 0, "ppo.minibatch_size", "must be positive");
         Check(Ppo.StepsPerUpdate > 0, "ppo.steps_per_update", "must be positive");
         Check(Ppo.MaxGradNorm > 0, "ppo.max_grad_norm", "must be positive");
+        Check(Ppo.ValueWarmup is >= 0 and <= 1000, "ppo.value_warmup", "must be in 0..1000");
 
         Check(Rollout.Actors is > 0 and <= 4096, "rollout.actors", "must be in 1..4096");
         Check(Rollout.ChunkLength is > 0 and <= 4096, "rollout.chunk_length", "must be in 1..4096");
@@ -207,6 +208,9 @@ public sealed class PpoSection
     /// <summary>Env steps (over all envs) gathered before one PPO update.</summary>
     public int StepsPerUpdate { get; set; } = 1024;
     public double MaxGradNorm { get; set; } = 0.5;
+    /// <summary>PPO updates at the start that only fit the value head (zero until then; least squares on the SFT
+    /// policy's rollouts) and leave the policy as SFT made it. 0: PPO starts at once, on SFT's untrained value head.</summary>
+    public int ValueWarmup { get; set; }
 }
 
 public sealed class RolloutSection

@@ -26,6 +26,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     // average and _average the weights training goes on from.
     private ParameterAverage? _average;
     private bool _averageInModel;
+    private int _valueWarmupLeft;
 
     public TorchLearnerAlgorithm(RolloutsConfig config)
     {
@@ -51,6 +52,10 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         if (config.Ppo.KlCoef > 0) _reference = PolicySetup.NewModel(config);
         _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference);
         if (config.Sft.AverageDecay > 0) _average = new ParameterAverage(_model, config.Sft.AverageDecay);
+        _valueWarmupLeft = config.Ppo.ValueWarmup;
+        // SFT never trains the value head (its loss is on output tokens): with a warm-up it starts at zero, so that the
+        // first returns it is fitted on are discounted rewards rather than bootstraps from random values.
+        if (_valueWarmupLeft > 0) _model.SetValueHead(new float[config.Model.DModel], 0f);
     }
 
     public string Name => $"torch d{_config.Model.DModel}x{_config.Model.Layers}";
@@ -75,6 +80,23 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         var (ema, samples) = SftLoop(_sftData, sft.Steps, sft.TargetLoss, random, progress, cancellationToken);
         if (_reference is not null) _reference.CopyWeightsFrom(_model);
         return new UpdateOutcome(ema, "sft", samples, new Dictionary<string, double> { ["sft_records"] = fitting.Count });
+    }
+
+    /// <summary>
+    /// Starts from an SFT student saved earlier (<c>rollouts train --sft-checkpoint</c>) instead of running SFT: loads
+    /// its weights (the model's shape must match the config's; <see cref="CheckpointException"/> otherwise, the model
+    /// unchanged) into the model and the KL reference.
+    /// </summary>
+    public PolicyCheckpointInfo LoadSftCheckpoint(string path)
+    {
+        var kind = PolicyCheckpoint.ReadInfo(path).Kind;
+        if (kind != "sft")
+            throw new CheckpointException(path, $"it holds a '{kind}' checkpoint; an SFT student (a run's sft.ckpt) is needed.");
+        EndAveraging();
+        var info = PolicyCheckpoint.LoadInto(path, _model);
+        if (_valueWarmupLeft > 0) _model.SetValueHead(new float[_config.Model.DModel], 0f);
+        _reference?.CopyWeightsFrom(_model);
+        return info;
     }
 
     /// <summary>The teacher steps <see cref="RunSft"/> trained on (prompt, output), empty before it ran.</summary>
@@ -215,9 +237,19 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             }
         }
         if (prompts.Count == 0) return new UpdateOutcome(double.NaN, "ppo", 0);
-        _model.train();
-        var stats = _ppo.Update(new PpoBatch(prompts, outputs, logProbs.ToArray(), values.ToArray(), advantages.ToArray(), returns.ToArray()));
+        var ppoBatch = new PpoBatch(prompts, outputs, logProbs.ToArray(), values.ToArray(), advantages.ToArray(), returns.ToArray());
         _step++;
+        if (_valueWarmupLeft > 0)
+        {
+            _valueWarmupLeft--;
+            var fit = _ppo.WarmUpValue(ppoBatch);
+            return new UpdateOutcome(_options.VfCoef * fit.VLoss, "ppo", prompts.Count, new Dictionary<string, double>
+            {
+                ["v_loss"] = fit.VLoss, ["explained_variance"] = fit.ExplainedVariance, ["value_warmup"] = 1,
+            });
+        }
+        _model.train();
+        var stats = _ppo.Update(ppoBatch);
         double loss = stats.PgLoss + _options.VfCoef * stats.VLoss - _options.EntCoef * stats.Entropy + _options.KlCoef * stats.KlRef;
         return new UpdateOutcome(loss, "ppo", prompts.Count, new Dictionary<string, double>
         {
