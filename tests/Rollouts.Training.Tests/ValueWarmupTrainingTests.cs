@@ -102,6 +102,27 @@ public class ValueWarmupTrainingTests
     }
 
     [Fact]
+    public void Train_with_a_warmup_logs_it_and_starts_the_policy_gradient_after_it()
+    {
+        using var dir = new TempDir();
+        string config = Path.Combine(dir.Path, "tiny.yaml");
+        File.WriteAllText(config, TrainCommandTests.TinyYaml
+            .Replace("  total_env_steps: 64\n", "  total_env_steps: 128\n")
+            .Replace("  steps_per_update: 64\n", "  steps_per_update: 64\n  value_warmup: 1\n"));
+        Assert.Equal(1, Rollouts.Config.ConfigLoader.Load(config).Ppo.ValueWarmup);
+        string outDir = Path.Combine(dir.Path, "run");
+        var (code, stdout, stderr) = TrainCommandTests.Train(config, outDir);
+        Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
+        Assert.Contains("iter 1/2 (value warm-up", stdout);
+        Assert.DoesNotContain("iter 2/2 (value warm-up", stdout);
+        var csv = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
+        int pg = Array.IndexOf(csv[0].Split(','), "pg_loss");
+        Assert.Equal(3, csv.Length);
+        Assert.Equal("", csv[1].Split(',')[pg]);   // the warm-up has no policy loss
+        Assert.NotEqual("", csv[2].Split(',')[pg]);
+    }
+
+    [Fact]
     public void A_wrong_sft_checkpoint_is_refused_before_anything_is_written()
     {
         using var dir = new TempDir();
