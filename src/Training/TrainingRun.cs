@@ -108,7 +108,7 @@ public static class TrainingRun
         var sftWatch = Stopwatch.StartNew();
         var (sftOutcome, sftStopped, sftStep) = options.SftCheckpoint is string from
             ? LoadSft(from, learner, observer)
-            : RunSft(config, options, learner, observer, watch, cancellation);
+            : RunSft(config, options, learner, observer, watch, sftWatch, cancellation);
         double sftSeconds = sftWatch.Elapsed.TotalSeconds;
         var sftWeights = learner.ExportWeights();
         SaveCheckpoint(config, sftWeights, sftPath, step: sftStep, kind: "sft");
@@ -224,10 +224,9 @@ public static class TrainingRun
     }
 
     private static (UpdateOutcome Outcome, string Stopped, long Step) RunSft(RolloutsConfig config, TrainingOptions options, TorchLearnerAlgorithm learner,
-        ITrainingObserver observer, Stopwatch watch, CancellationToken cancellation)
+        ITrainingObserver observer, Stopwatch watch, Stopwatch sftWatch, CancellationToken cancellation)
     {
         observer.PhaseStarted("sft", $"SFT on {config.Sft.Episodes} teacher episodes ({config.Sft.Schedule} planning schedule), up to {config.Sft.Steps} steps{(config.Sft.DaggerRounds > 0 ? $", then {config.Sft.DaggerRounds} DAgger rounds of {config.Sft.DaggerSteps}" : "")}{(config.Sft.ExtraSteps > 0 ? $", then {config.Sft.ExtraSteps} more" : "")}", config.Sft.Steps + config.Sft.DaggerRounds * config.Sft.DaggerSteps + config.Sft.ExtraSteps);
-        var sftWatch = Stopwatch.StartNew();
         long sftSteps = 0;
         var sftOutcome = learner.RunSft(p =>
         {

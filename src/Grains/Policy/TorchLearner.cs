@@ -53,9 +53,14 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference);
         if (config.Sft.AverageDecay > 0) _average = new ParameterAverage(_model, config.Sft.AverageDecay);
         _valueWarmupLeft = config.Ppo.ValueWarmup;
-        // SFT never trains the value head (its loss is on output tokens): with a warm-up it starts at zero, so that the
-        // first returns it is fitted on are discounted rewards rather than bootstraps from random values.
-        if (_valueWarmupLeft > 0) _model.SetValueHead(new float[config.Model.DModel], 0f);
+        ZeroValueHeadBeforeWarmup();
+    }
+
+    // SFT never trains the value head (its loss is on output tokens): with a warm-up it starts at zero, so that the
+    // first returns it is fitted on are discounted rewards rather than bootstraps from random values.
+    private void ZeroValueHeadBeforeWarmup()
+    {
+        if (_valueWarmupLeft > 0) _model.SetValueHead(new float[_config.Model.DModel], 0f);
     }
 
     public string Name => $"torch d{_config.Model.DModel}x{_config.Model.Layers}";
@@ -94,7 +99,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             throw new CheckpointException(path, $"it holds a '{kind}' checkpoint; an SFT student (a run's sft.ckpt) is needed.");
         EndAveraging();
         var info = PolicyCheckpoint.LoadInto(path, _model);
-        if (_valueWarmupLeft > 0) _model.SetValueHead(new float[_config.Model.DModel], 0f);
+        ZeroValueHeadBeforeWarmup();
         _reference?.CopyWeightsFrom(_model);
         return info;
     }
