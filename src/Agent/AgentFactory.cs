@@ -7,7 +7,7 @@ public sealed class AgentSpecException(string message, Exception? inner = null) 
 
 /// <summary>What the user asked for: <c>teacher</c>, <c>plan</c> (with a plan text), or <c>KIND:ARGUMENT</c> such as
 /// <c>checkpoint:PATH</c>.</summary>
-public sealed record AgentSpec(string Kind, string? Argument, string? PlanText, string Schedule);
+public sealed record AgentSpec(string Kind, string? Argument, string? PlanText, string Schedule, double? Temperature = null);
 
 /// <summary>
 /// Resolves <c>--agent</c> values to agents. <c>teacher</c> and <c>plan</c> are built in; other kinds (the TorchSharp
@@ -43,14 +43,18 @@ public static class AgentFactory
     /// <paramref name="schedule"/> is the teacher's planning schedule name (<c>every</c>, <c>every-K</c>, <c>event</c>,
     /// <c>never</c>, or <c>mixed</c>: one drawn per episode).
     /// </summary>
-    public static Func<long, IAgent> Resolve(string agent, string? planText = null, string schedule = "event")
+    public static Func<long, IAgent> Resolve(string agent, string? planText = null, string schedule = "event", double? temperature = null)
     {
         if (string.IsNullOrWhiteSpace(agent)) throw new AgentSpecException("--agent is empty. Use teacher, plan (with --plan \"...\") or checkpoint:PATH.");
         string text = agent.Trim();
         int colon = text.IndexOf(':');
         string kind = colon < 0 ? text : text[..colon];
         string? argument = colon < 0 ? null : text[(colon + 1)..];
-        var spec = new AgentSpec(kind, argument, planText, schedule);
+        var spec = new AgentSpec(kind, argument, planText, schedule, temperature);
+        if (temperature is not null && kind != Checkpoint)
+            throw new AgentSpecException($"--temperature is only for --agent checkpoint:PATH (got --agent {text}).");
+        if (temperature is { } tt && (!(tt >= 0) || double.IsInfinity(tt)))
+            throw new AgentSpecException($"--temperature must be a finite number >= 0 (0: greedy), got {tt.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
 
         if (kind != "plan" && planText is not null && kind != Checkpoint)
             throw new AgentSpecException($"--plan is only for --agent plan (got --agent {text}).");

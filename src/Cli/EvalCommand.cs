@@ -18,6 +18,7 @@ public sealed record EvalOptions
     public int Length { get; init; } = 10000;
     public string Schedule { get; init; } = "event";
     public int Parallelism { get; init; }
+    public double? Temperature { get; init; }
 }
 
 /// <summary>
@@ -38,8 +39,9 @@ public static class EvalCommand
         var length = new Option<int>("--length") { Description = "Episode length limit in steps.", DefaultValueFactory = _ => 10000 };
         var schedule = new Option<string>("--schedule") { Description = "Teacher planning schedule: every, every-K, event, never, mixed.", DefaultValueFactory = _ => "event" };
         var parallel = new Option<int>("--parallel") { Description = "Episodes played at once (default: one per core).", DefaultValueFactory = _ => 0 };
+        var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature of a checkpoint agent (0: greedy; default: the one it was evaluated with in training, else 1)." };
         var command = new Command("eval", "Play episodes with an agent and report the Crafter score and other metrics.");
-        foreach (var o in new Option[] { agent, plan, episodes, seed, output, length, schedule, parallel }) command.Options.Add(o);
+        foreach (var o in new Option[] { agent, plan, episodes, seed, output, length, schedule, parallel, temperature }) command.Options.Add(o);
         command.SetAction(parse => Run(new EvalOptions
         {
             Agent = parse.GetValue(agent) ?? "teacher",
@@ -50,6 +52,7 @@ public static class EvalCommand
             Length = parse.GetValue(length),
             Schedule = parse.GetValue(schedule) ?? "event",
             Parallelism = parse.GetValue(parallel),
+            Temperature = parse.GetValue(temperature),
         }, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected));
         return command;
     }
@@ -64,7 +67,7 @@ public static class EvalCommand
             if (options.Episodes <= 0) throw new AgentSpecException($"--episodes must be positive, got {options.Episodes}.");
             if (options.Length <= 0) throw new AgentSpecException($"--length must be positive, got {options.Length}.");
             if (options.Seed < 0) throw new AgentSpecException($"--seed must be non-negative, got {options.Seed}.");
-            createAgent = AgentFactory.Resolve(options.Agent, options.Plan, options.Schedule);
+            createAgent = AgentFactory.Resolve(options.Agent, options.Plan, options.Schedule, options.Temperature);
             if (options.Out is not null) temp = PrepareOutput(options.Out);
         }
         catch (AgentSpecException e)

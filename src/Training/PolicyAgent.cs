@@ -25,6 +25,9 @@ public sealed class PolicyAgent : IAgent
 
     public string Name { get; }
 
+    /// <summary>The batcher (and through it the loaded policy and its decoding) this agent decides with.</summary>
+    public DecisionBatcher Batcher => _batcher;
+
     public AgentContext Context { get; } = new();
 
     /// <summary>The last step's generation (log-prob, value, plan tokens), for inspection.</summary>
@@ -102,7 +105,8 @@ public static class PolicyAgents
     /// After this, <c>AgentFactory.Resolve("checkpoint:PATH")</c> loads the checkpoint once (eagerly: a missing, bad or
     /// wrong-shape file is an <see cref="AgentSpecException"/> with one clear message) and makes one
     /// <see cref="PolicyAgent"/> per episode, all sharing the model through one <see cref="DecisionBatcher"/>.
-    /// The policy samples at the temperature the checkpoint was evaluated with in training (else 1).
+    /// The policy samples at the spec's temperature (<c>--temperature</c>; 0: greedy), else at the one the checkpoint
+    /// was evaluated with in training (else 1).
     /// </summary>
     public static void Register()
     {
@@ -113,7 +117,7 @@ public static class PolicyAgents
             if (spec.PlanText is not null)
                 throw new AgentSpecException("--plan is only for --agent plan; a checkpoint agent makes its own plans.");
             LoadedPolicy policy;
-            try { policy = LoadedPolicy.Load(spec.Argument.Trim()); }
+            try { policy = LoadedPolicy.Load(spec.Argument.Trim(), spec.Temperature); }
             catch (CheckpointException e) { throw new AgentSpecException(e.Message, e); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException or TypeInitializationException)
             {

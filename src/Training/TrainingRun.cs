@@ -183,7 +183,7 @@ public static class TrainingRun
                     $"iter {it}/{total}{(extra.ContainsKey("value_warmup") ? " (value warm-up: the policy waits)" : "")} steps {rollouts.EnvSteps} loss {outcome.Loss:F3} kl {row.ApproxKl:F4} ev {row.ExplainedVariance:F2} episodes {allEpisodes.Count} score so far {score:F1} return {row.MeanReturn:F2} planning {row.PlanningRate:P0} ({row.StepsPerSecond:F0} steps/s)"));
             }
             ppoSteps = rollouts.EnvSteps;
-            SaveCheckpoint(config, learner.ExportWeights(), ppoPath, step: iterations.Count, kind: "ppo");
+            SaveCheckpoint(config, learner.ExportFinalWeights(), ppoPath, step: iterations.Count, kind: "ppo");
         }
         double ppoSeconds = ppoWatch.Elapsed.TotalSeconds;
         if (iterations.Count == 0) WriteAtomically(metricsPath, MetricsCsv(iterations));

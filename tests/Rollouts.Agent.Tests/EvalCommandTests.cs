@@ -74,6 +74,19 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir));
     }
 
+    [Theory]
+    [InlineData("teacher", 0.5, "--temperature is only for --agent checkpoint:PATH")]
+    [InlineData("plan:collect wood", 0.0, "--temperature is only for --agent checkpoint:PATH")]
+    public void A_temperature_for_an_agent_that_does_not_sample_is_refused(string agent, double temperature, string expected)
+    {
+        string path = Path.Combine(_dir, "t.json");
+        var (code, stdout, stderr) = Run(new EvalOptions { Agent = agent, Temperature = temperature, Episodes = 1, Length = 10, Out = path });
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr);
+        Assert.DoesNotContain("crafter_score=", stdout);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
     [Fact]
     public void Unwritable_out_path_fails_before_playing()
     {

@@ -148,4 +148,20 @@ public class PolicyAgentTests
         var results = EpisodeRunner.PlayMany(i => create(EpisodeRunner.EpisodeSeed(4, i)), seed: 4, episodes: 3, length: 15, maxParallelism: 3);
         Assert.All(results, r => Assert.InRange(r.Length, 1, 15));
     }
+
+    [Fact]
+    public void A_temperature_given_to_the_factory_decides_how_the_checkpoint_decodes()
+    {
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path);
+        DecodeOptions DecodeOf(double? t) => ((PolicyAgent)AgentFactory.Resolve("checkpoint:" + path, temperature: t)(1)).Batcher.Policy.Decode;
+
+        Assert.True(DecodeOf(0).Greedy);
+        var warm = DecodeOf(0.5);
+        Assert.False(warm.Greedy);
+        Assert.Equal(0.5, warm.Temperature);
+        Assert.False(DecodeOf(null).Greedy);
+        Assert.Contains("finite number >= 0", Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:" + path, temperature: -1)).Message);
+        Assert.Contains("finite number >= 0", Assert.Throws<AgentSpecException>(() => AgentFactory.Resolve("checkpoint:" + path, temperature: double.NaN)).Message);
+    }
 }

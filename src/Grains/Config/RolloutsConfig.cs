@@ -84,6 +84,7 @@ public sealed class RolloutsConfig
         Check(Ppo.StepsPerUpdate > 0, "ppo.steps_per_update", "must be positive");
         Check(Ppo.MaxGradNorm > 0, "ppo.max_grad_norm", "must be positive");
         Check(Ppo.ValueWarmup is >= 0 and <= 1000, "ppo.value_warmup", "must be in 0..1000");
+        Check(Ppo.AverageDecay is >= 0 and < 1, "ppo.average_decay", "must be in [0, 1)");
 
         Check(Rollout.Actors is > 0 and <= 4096, "rollout.actors", "must be in 1..4096");
         Check(Rollout.ChunkLength is > 0 and <= 4096, "rollout.chunk_length", "must be in 1..4096");
@@ -211,6 +212,11 @@ public sealed class PpoSection
     /// <summary>PPO updates at the start that only fit the value head (zero until then; least squares on the SFT
     /// policy's rollouts) and leave the policy as SFT made it. 0: PPO starts at once, on SFT's untrained value head.</summary>
     public int ValueWarmup { get; set; }
+
+    /// <summary>&gt; 0: the final PPO policy (<c>rollouts train</c>'s <c>ppo.ckpt</c>) is the exponential moving average of
+    /// the weights over the policy updates with this decay, as <c>sft.average_decay</c> is for SFT; the actors always
+    /// play the current weights (PPO stays on-policy). 0: the last weights.</summary>
+    public double AverageDecay { get; set; }
 }
 
 public sealed class RolloutSection

@@ -27,6 +27,8 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     private ParameterAverage? _average;
     private bool _averageInModel;
     private int _valueWarmupLeft;
+    // ppo.average_decay > 0: the average of the policy-update weights, handed on only by ExportFinalWeights.
+    private ParameterAverage? _ppoAverage;
 
     public TorchLearnerAlgorithm(RolloutsConfig config)
     {
@@ -254,7 +256,9 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             });
         }
         _model.train();
+        if (_config.Ppo.AverageDecay > 0) _ppoAverage ??= new ParameterAverage(_model, _config.Ppo.AverageDecay);
         var stats = _ppo.Update(ppoBatch);
+        _ppoAverage?.Update();
         double loss = stats.PgLoss + _options.VfCoef * stats.VLoss - _options.EntCoef * stats.Entropy + _options.KlCoef * stats.KlRef;
         return new UpdateOutcome(loss, "ppo", prompts.Count, new Dictionary<string, double>
         {
@@ -298,12 +302,26 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
 
     public byte[] ExportWeights() => PolicySetup.Export(_model, _step, _step == 0 ? "sft" : "ppo");
 
+    /// <summary>
+    /// The policy PPO hands on when it is done: with <c>ppo.average_decay</c> the moving average of its weights over the
+    /// policy updates (a PPO step at a constant learning rate is one noisy point, as an SFT step is), else the current
+    /// weights. Training can go on afterwards from the current weights.
+    /// </summary>
+    public byte[] ExportFinalWeights()
+    {
+        if (_ppoAverage is not { Updates: > 0 }) return ExportWeights();
+        _ppoAverage.Swap();
+        try { return ExportWeights(); }
+        finally { _ppoAverage.Swap(); }
+    }
+
     public void Dispose()
     {
         _ppo.Dispose();
         _sft.Dispose();
         _reference?.Dispose();
         _average?.Dispose();
+        _ppoAverage?.Dispose();
         _model.Dispose();
     }
 }
