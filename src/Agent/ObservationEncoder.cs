@@ -17,7 +17,7 @@ namespace Rollouts.Agent;
 /// <c>KIND@DIRECTION DISTANCE</c> (direction from the sign of dy then dx, e.g. <c>tree@north-west</c>; Manhattan distance).
 /// Kind and direction are one token so that "which way is the tree" is a single lookup for the policy: with
 /// <c>tree 2 north-west</c> as three tokens a small model learned the way to its target far more slowly (held-out
-/// action accuracy 0.74 vs 0.78, Crafter score 8.6 vs 11.5 after the same SFT; README, "What does not work yet").
+/// action accuracy 0.74 vs 0.78, Crafter score 8.6 vs 11.5 after the same SFT; docs/experiments.md).
 /// Objects hide the material under them; a ripe plant is <c>ripe_plant</c>. <c>see nothing</c> when empty.</item>
 /// <item><c>face</c>: what is in the facing cell (<c>nothing</c> outside the map).</item>
 /// <item><c>day</c>/<c>night</c>: daylight at least / below 0.5. <c>awake</c>/<c>sleeping</c>.</item>
