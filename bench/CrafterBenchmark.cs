@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Rollouts.Agent;
 using Rollouts.Crafter;
 using Rollouts.Crafter.Text;
 
 namespace Rollouts.Bench;
 
-/// <summary>Crafter port throughput: single-threaded steps and resets, allocations per step, and a 64-env vector on all cores.</summary>
+/// <summary>Crafter port throughput: single-threaded steps (alone, with the text observation, with the agent's prompt) and
+/// resets, allocations per step, and a 64-env vector on all cores.</summary>
 internal static class CrafterBenchmark
 {
     // The Python reference on this machine kind (shared/crafter/REFERENCE_SPEED.md), for the ratios.
@@ -19,11 +21,15 @@ internal static class CrafterBenchmark
         Warmup();
         var (steps, allocPerStep) = Steps(seconds, withText: false);
         var (stepsText, _) = Steps(seconds, withText: true);
+        var (stepsPrompt, promptAllocPerStep) = Steps(seconds, withText: false, withPrompt: true);
         double resets = Resets(seconds);
         double vector = Vector(seconds, 64);
         output.WriteLine($"cores={Environment.ProcessorCount}");
         output.WriteLine(string.Create(inv, $"steps_per_s={steps:F0}"));
         output.WriteLine(string.Create(inv, $"steps_per_s_text={stepsText:F0}"));
+        output.WriteLine(string.Create(inv, $"steps_per_s_prompt={stepsPrompt:F0}"));
+        output.WriteLine(string.Create(inv, $"prompt_encode_us={(1e6 / stepsPrompt - 1e6 / steps):F2}"));
+        output.WriteLine(string.Create(inv, $"prompt_alloc_bytes_per_step={promptAllocPerStep:F2}"));
         output.WriteLine(string.Create(inv, $"resets_per_s={resets:F1}"));
         output.WriteLine(string.Create(inv, $"alloc_bytes_per_step={allocPerStep:F2}"));
         output.WriteLine(string.Create(inv, $"vector64_steps_per_s={vector:F0}"));
@@ -38,16 +44,23 @@ internal static class CrafterBenchmark
         env.Reset();
         var rng = new Random(1);
         var text = new TextObservation();
+        var context = new AgentContext();
+        var prompt = new int[ObservationEncoder.MaxTokens + 1];
         for (int i = 0; i < 20000; i++)
         {
             if (env.Step(rng.Next(CrafterNames.ActionCount)).Done) env.Reset();
             if (i % 2 == 0) text.Write(env);
+            else ObservationEncoder.EncodePrompt(env, context, prompt);
         }
     }
 
-    /// <summary>Random actions; time spent in resets is excluded so this is the step rate alone.</summary>
-    private static (double StepsPerSecond, double AllocBytesPerStep) Steps(double seconds, bool withText)
+    /// <summary>Random actions; time spent in resets is excluded so this is the step rate alone. <paramref name="withText"/>:
+    /// plus BALROG's text observation; <paramref name="withPrompt"/>: plus the agent's prompt (ObservationEncoder, with its
+    /// path finding over the view window), as every rollout step encodes it.</summary>
+    private static (double StepsPerSecond, double AllocBytesPerStep) Steps(double seconds, bool withText, bool withPrompt = false)
     {
+        var context = new AgentContext();
+        var prompt = new int[ObservationEncoder.MaxTokens + 1];
         var env = new CrafterEnv(7, new CrafterOptions { Length = 10000 });
         var text = new TextObservation();
         var rng = new Random(7);
@@ -63,6 +76,7 @@ internal static class CrafterBenchmark
             {
                 var result = env.Step(rng.Next(CrafterNames.ActionCount));
                 if (withText) text.Write(env);
+                if (withPrompt) ObservationEncoder.EncodePrompt(env, context, prompt);
                 steps++;
                 if (result.Done)
                 {

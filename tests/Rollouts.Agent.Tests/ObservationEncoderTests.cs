@@ -14,11 +14,11 @@ public class ObservationEncoderTests
         var teacher = new Teacher(new TeacherOptions { Schedule = PlanningSchedule.Every(4) });
         teacher.Reset(env);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@west 1 tree@north-east 5 ; face grass ; inventory nothing ; plan none ; last none </obs>",
+            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@west 1 tree@north 5 ; face grass ; inventory nothing ; plan none ; last none </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
         for (int i = 0; i < 10; i++) env.Step(teacher.Decide(env).Action);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@west 1 tree@east 1 stone@south-west 6 ; face tree ; inventory wood 2 ; "
+            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@west 1 tree@east 1 stone@west 6 ; face tree ; inventory wood 2 ; "
             + "plan <plan> collect wood ; place table ; make wood pickaxe ; make wood sword ; collect sapling </plan> age 2 ; "
             + "last move_down move_down do move_right </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
@@ -36,7 +36,7 @@ public class ObservationEncoderTests
         Assert.Equal(ObservationEncoder.Encode(env, context), prompt[1..]);
         string text = ObservationEncoder.Render(env, context);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake\nsee grass@west 1 tree@north-east 5\nface grass\ninventory nothing\nplan none\nlast none </obs>",
+            "<obs> health 9 food 9 drink 9 energy 9 day awake\nsee grass@west 1 tree@north 5\nface grass\ninventory nothing\nplan none\nlast none </obs>",
             text);
     }
 
@@ -72,5 +72,40 @@ public class ObservationEncoderTests
             if (env.Step(teacher.Decide(env).Action).Done) break;
         }
         Assert.InRange(total / (double)steps, 20, 100);
+    }
+
+    [Fact]
+    public void Encoding_allocates_nothing_once_warm()
+    {
+        // The prompt is encoded for every env step of every rollout: its path finding runs on stack buffers.
+        var env = new CrafterEnv(3, new CrafterOptions { Length = 300 });
+        env.Reset();
+        var teacher = new Teacher(new TeacherOptions { Schedule = PlanningSchedule.OnEvent, Vision = TeacherVision.Local });
+        teacher.Reset(env);
+        var buffer = new int[ObservationEncoder.MaxTokens + 1];
+        var actions = new List<CrafterAction>();
+        while (true)
+        {
+            var action = teacher.Decide(env).Action;
+            actions.Add(action);
+            if (env.Step(action).Done) break;
+        }
+        env.Reset();
+        var context = new AgentContext();
+        ObservationEncoder.EncodePrompt(env, context, buffer); // warm-up (static tables, JIT)
+        long allocated = 0;
+        int encoded = 0;
+        foreach (var action in actions)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int n = ObservationEncoder.EncodePrompt(env, context, buffer);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.InRange(n, 10, buffer.Length);
+            encoded++;
+            context.Record(AgentDecision.ActOnlyDecision(action));
+            if (env.Step(action).Done) break;
+        }
+        Assert.True(encoded > 50, $"only {encoded} steps encoded");
+        Assert.Equal(0, allocated);
     }
 }
