@@ -13,18 +13,19 @@ namespace Rollouts.Agent;
 /// </code>
 /// <list type="bullet">
 /// <item><c>see</c>: for each kind in the 9×7 window (x from px−4 to px+4, y from py−3 to py+3, clipped to the map), the
-/// cell the player can get next to soonest, as <c>KIND@DIRECTION DISTANCE</c>: the first move of the walk there and the
-/// walk's length (moves plus the final one that faces it), costed as the local teacher's navigator costs them
-/// (<see cref="WindowPaths"/>: around water and lava, through trees and minable stone at a higher cost, unknown cells
-/// beyond the window assumed free). So <c>tree@north 6</c> can be a tree to the east behind water: the direction is the
-/// way to go, which is what the teacher's path finding decides and what a small model otherwise cannot work out from a
-/// list of nearest things (until 2026-12-03 the direction was the compass bearing and the distance Manhattan's; with
-/// them the student chose the teacher's move in 54–66 % of its own states: docs/experiments.md). A kind no walk reaches
-/// (walled in by water or lava) keeps its compass bearing (possibly diagonal, e.g. <c>tree@north-west</c>) and Manhattan
-/// distance. Ties go to the first cell met scanning x-major then y; kinds are listed in the order first met; distances
-/// are capped at 9. Kind and direction are one token so that "which way is the tree" is a single lookup for the policy
-/// (as three tokens a small model learned far more slowly; docs/experiments.md). Objects hide the material under them;
-/// a ripe plant is <c>ripe_plant</c>. <c>see nothing</c> when empty.</item>
+/// way the local-vision teacher would go to act on it, as <c>KIND@DIRECTION DISTANCE</c>: the first move it would make
+/// and the cost of the approach (moves, plus what clearing or turning takes; 1 for a thing next to the player), found
+/// with the teacher's own navigator and choice of where to stand (<see cref="SeenTargets"/>: around water and lava,
+/// through trees and minable stone at a higher cost, unknown cells beyond the window assumed free). So
+/// <c>tree@north 6</c> can be a tree to the east behind water, and when the teacher goes for a kind, its move is that
+/// entry's direction (in every step of 128 teacher episodes). Until 2026-12-03 the direction was the compass bearing and
+/// the distance Manhattan's, from which a small model cannot work out a way round an obstacle or which of two equally
+/// near things the teacher takes (docs/experiments.md). A kind no walk reaches (walled in by water or lava) keeps its
+/// nearest cell's compass bearing (possibly diagonal, e.g. <c>tree@north-west</c>) and Manhattan distance. Kinds are
+/// listed in the order first met scanning x-major then y; distances are capped at 9. Kind and direction are one token so
+/// that "which way is the tree" is a single lookup for the policy (as three tokens a small model learned far more
+/// slowly; docs/experiments.md). Objects hide the material under them; a ripe plant is <c>ripe_plant</c>. <c>see
+/// nothing</c> when empty.</item>
 /// <item><c>face</c>: what is in the facing cell (<c>nothing</c> outside the map).</item>
 /// <item><c>day</c>/<c>night</c>: daylight at least / below 0.5. <c>awake</c>/<c>sleeping</c>.</item>
 /// <item><c>inventory</c>: non-zero non-vital items in Crafter's order with their count, or <c>nothing</c>.</item>
@@ -42,7 +43,6 @@ public static class ObservationEncoder
     public const int MaxTokens = 256;
 
     private const int KindCount = Vocabulary.SeenKindCount; // 12 materials + cow, zombie, skeleton, arrow, plant, ripe_plant
-    private const int UnreachableRank = 1 << 20;
     private static ReadOnlySpan<int> MoveDx => [-1, 1, 0, 0];
     private static ReadOnlySpan<int> MoveDy => [0, 0, -1, 1];
     private const int KindCow = 12, KindZombie = 13, KindSkeleton = 14, KindArrow = 15, KindPlant = 16, KindRipePlant = 17;
@@ -92,17 +92,16 @@ public static class ObservationEncoder
         destination[n++] = player.Sleeping ? SleepingId : AwakeId;
         destination[n++] = Vocabulary.Separator;
 
-        // Nearest of each kind in the window by the walk to it (see WindowPaths); kinds no walk reaches come after every
-        // reachable one in the ranking and are given by their compass direction and Manhattan distance.
-        Span<int> reach = stackalloc int[WindowPaths.Cells];
-        Span<byte> firstMove = stackalloc byte[WindowPaths.Cells];
-        WindowPaths.Compute(world, player, reach, firstMove);
-        Span<int> bestKey = stackalloc int[KindCount];
-        Span<int> bestCell = stackalloc int[KindCount];
+        // Each kind by the teacher's way to it (SeenTargets); kinds it cannot reach keep their nearest cell's compass
+        // bearing and Manhattan distance.
+        Span<int> approachCost = stackalloc int[KindCount];
+        Span<byte> firstMove = stackalloc byte[KindCount];
+        SeenTargets.Compute(env, approachCost, firstMove);
+        Span<int> bestDistance = stackalloc int[KindCount];
         Span<int> bestDx = stackalloc int[KindCount];
         Span<int> bestDy = stackalloc int[KindCount];
         Span<int> order = stackalloc int[KindCount];
-        bestKey.Fill(int.MaxValue);
+        bestDistance.Fill(int.MaxValue);
         int kinds = 0;
         int px = player.X, py = player.Y;
         for (int x = px - WindowHalfWidth; x <= px + WindowHalfWidth; x++)
@@ -112,13 +111,11 @@ public static class ObservationEncoder
             if (!world.IsInside(x, y)) continue;
             int kind = KindAt(world, x, y);
             if (kind < 0) continue;
-            int cell = WindowPaths.Index(x - px, y - py);
-            int key = reach[cell] != WindowPaths.Unreachable ? reach[cell] : UnreachableRank + Math.Abs(x - px) + Math.Abs(y - py);
-            if (bestKey[kind] == int.MaxValue) order[kinds++] = kind;
-            if (key < bestKey[kind])
+            int distance = Math.Abs(x - px) + Math.Abs(y - py);
+            if (bestDistance[kind] == int.MaxValue) order[kinds++] = kind;
+            if (distance < bestDistance[kind])
             {
-                bestKey[kind] = key;
-                bestCell[kind] = cell;
+                bestDistance[kind] = distance;
                 bestDx[kind] = x - px;
                 bestDy[kind] = y - py;
             }
@@ -128,17 +125,17 @@ public static class ObservationEncoder
         for (int i = 0; i < kinds; i++)
         {
             int kind = order[i];
-            int key = bestKey[kind], direction, distance;
-            if (key < UnreachableRank)
+            int direction, distance;
+            if (approachCost[kind] != SeenTargets.None)
             {
-                int move = firstMove[bestCell[kind]];
+                int move = firstMove[kind];
                 direction = DirectionToken(MoveDx[move], MoveDy[move]);
-                distance = key;
+                distance = Math.Max(1, approachCost[kind]); // 1 when it is faced already
             }
             else
             {
                 direction = DirectionToken(bestDx[kind], bestDy[kind]);
-                distance = key - UnreachableRank;
+                distance = bestDistance[kind];
             }
             destination[n++] = Vocabulary.SeenToken(kind, direction - NorthId);
             destination[n++] = Vocabulary.NumberToken(Math.Min(distance, 9));
@@ -227,7 +224,8 @@ public static class ObservationEncoder
     }
 
     /// <summary>The kind index of a cell (0..11 materials water..furnace, then creatures), or -1 for none/the player.</summary>
-    private static int KindAt(Rollouts.Crafter.Engine.World world, int x, int y)
+    /// <summary>The kind index of what is at (x, y) (an object hides the material under it); −1 for nothing.</summary>
+    internal static int KindAt(Rollouts.Crafter.Engine.World world, int x, int y)
     {
         var obj = world.GetObject(x, y);
         if (obj is not null)

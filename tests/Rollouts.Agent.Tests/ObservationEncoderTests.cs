@@ -14,11 +14,11 @@ public class ObservationEncoderTests
         var teacher = new Teacher(new TeacherOptions { Schedule = PlanningSchedule.Every(4) });
         teacher.Reset(env);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@west 1 tree@north 5 ; face grass ; inventory nothing ; plan none ; last none </obs>",
+            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@south 1 tree@east 5 ; face grass ; inventory nothing ; plan none ; last none </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
         for (int i = 0; i < 10; i++) env.Step(teacher.Decide(env).Action);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@west 1 tree@east 1 stone@west 6 ; face tree ; inventory wood 2 ; "
+            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@south 1 tree@east 1 stone@south 6 ; face tree ; inventory wood 2 ; "
             + "plan <plan> collect wood ; place table ; make wood pickaxe ; make wood sword ; collect sapling </plan> age 2 ; "
             + "last move_down move_down do move_right </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
@@ -36,7 +36,7 @@ public class ObservationEncoderTests
         Assert.Equal(ObservationEncoder.Encode(env, context), prompt[1..]);
         string text = ObservationEncoder.Render(env, context);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake\nsee grass@west 1 tree@north 5\nface grass\ninventory nothing\nplan none\nlast none </obs>",
+            "<obs> health 9 food 9 drink 9 energy 9 day awake\nsee grass@south 1 tree@east 5\nface grass\ninventory nothing\nplan none\nlast none </obs>",
             text);
     }
 
