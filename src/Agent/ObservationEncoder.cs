@@ -43,8 +43,8 @@ public static class ObservationEncoder
     public const int MaxTokens = 256;
 
     private const int KindCount = Vocabulary.SeenKindCount; // 12 materials + cow, zombie, skeleton, arrow, plant, ripe_plant
-    private static ReadOnlySpan<int> MoveDx => [-1, 1, 0, 0];
-    private static ReadOnlySpan<int> MoveDy => [0, 0, -1, 1];
+    private static readonly int[] MoveDx = [-1, 1, 0, 0]; // arrays, not span properties: those allocate in Debug builds
+    private static readonly int[] MoveDy = [0, 0, -1, 1];
     private const int KindCow = 12, KindZombie = 13, KindSkeleton = 14, KindArrow = 15, KindPlant = 16, KindRipePlant = 17;
 
     private static readonly int WaterId = Vocabulary.Id("water");
