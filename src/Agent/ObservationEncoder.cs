@@ -223,8 +223,8 @@ public static class ObservationEncoder
         return sb.ToString();
     }
 
-    /// <summary>The kind index of a cell (0..11 materials water..furnace, then creatures), or -1 for none/the player.</summary>
-    /// <summary>The kind index of what is at (x, y) (an object hides the material under it); −1 for nothing.</summary>
+    /// <summary>The kind index of a cell (0..11 materials water..furnace, then creatures; an object hides the material
+    /// under it), or -1 for none/the player.</summary>
     internal static int KindAt(Rollouts.Crafter.Engine.World world, int x, int y)
     {
         var obj = world.GetObject(x, y);
