@@ -40,36 +40,17 @@ internal static class SeenTargets
             int sx = s / h, sy = s % h;
             // Only a cell next to the window can stand next to something in it.
             if (Math.Abs(sx - px) > hw + 1 || Math.Abs(sy - py) > hh + 1) continue;
-            int ds = nav.DistanceOfIndex(s);
-            bool here = sx == px && sy == py;
             for (int d = 0; d < 4; d++)
             {
                 int tx = sx + Navigator.Dx[d], ty = sy + Navigator.Dy[d];
                 if (!world.IsInside(tx, ty) || Math.Abs(tx - px) > hw || Math.Abs(ty - py) > hh || (tx == px && ty == py)) continue;
                 int kind = ObservationEncoder.KindAt(world, tx, ty);
                 if (kind < 0) continue;
+                // The teacher's own approach rule (Teacher.FindApproach and Carry call the same two methods).
                 bool free = Navigator.IsWalkable(world.GetMaterial(tx, ty)) && world.GetObject(tx, ty) is null;
-                int c, move;
-                if (here && player.FacingX == Navigator.Dx[d] && player.FacingY == Navigator.Dy[d])
-                {
-                    c = 0;
-                    move = d;
-                }
-                else if (!free)
-                {
-                    // Stand on S and face the target (a move toward a blocked cell only turns).
-                    c = ds + 1;
-                    move = here ? d : nav.FirstDirection(sx, sy);
-                }
-                else
-                {
-                    // A free target is faced by stepping onto S from the cell behind it.
-                    int rx = sx - Navigator.Dx[d], ry = sy - Navigator.Dy[d];
-                    int dr = nav.Distance(rx, ry);
-                    if (dr == Navigator.Unreachable) continue;
-                    c = dr + 1;
-                    move = rx == px && ry == py ? d : nav.FirstDirection(rx, ry);
-                }
+                int c = nav.ApproachCost(sx, sy, d, free, player.FacingX == Navigator.Dx[d] && player.FacingY == Navigator.Dy[d]);
+                if (c == Navigator.Unreachable) continue;
+                int move = c > 0 && nav.ApproachWaypoint(sx, sy, d, free, out int wx, out int wy) ? nav.FirstDirection(wx, wy) : d;
                 if (c < cost[kind])
                 {
                     cost[kind] = c;

@@ -74,6 +74,31 @@ internal sealed class Navigator
     /// <summary>The direction index of the first move on the shortest path to (x, y).</summary>
     public int FirstDirection(int x, int y) => _first[Padded(x, y)];
 
+    /// <summary>
+    /// The teacher's cost of acting on the target next to stand cell (sx, sy) in direction d, from this step's
+    /// distances: 0 when the player already stands there facing it; for a blocked target the walk to S plus the move
+    /// toward it (which only turns); for a free one the walk to the cell behind S plus the step onto S, so that the
+    /// player arrives facing it. <see cref="Unreachable"/> when no walk gets there.
+    /// </summary>
+    public int ApproachCost(int sx, int sy, int d, bool targetFree, bool facingD)
+    {
+        if (sx == _px && sy == _py && facingD) return 0;
+        int walk = targetFree ? Distance(sx - Dx[d], sy - Dy[d]) : Distance(sx, sy);
+        return walk == Unreachable ? Unreachable : walk + 1;
+    }
+
+    /// <summary>
+    /// Where that approach walks next: false when the next action is the move in direction d itself (the player stands
+    /// at S for a blocked target, behind S for a free one); else true with the cell to walk toward (S or the cell
+    /// behind it).
+    /// </summary>
+    public bool ApproachWaypoint(int sx, int sy, int d, bool targetFree, out int wx, out int wy)
+    {
+        wx = targetFree ? sx - Dx[d] : sx;
+        wy = targetFree ? sy - Dy[d] : sy;
+        return wx != _px || wy != _py;
+    }
+
     public static bool IsWalkable(Material m) => m is Material.Grass or Material.Sand or Material.Path;
 
     /// <summary>Can the player mine/cut this material with its tools (the cell becomes walkable)?</summary>

@@ -133,14 +133,9 @@ public sealed partial class Teacher
     {
         var p = Player;
         if (p.X == a.Sx && p.Y == a.Sy && Facing(a.Dir)) return act;
-        if (!a.TargetFree)
-        {
-            if (p.X == a.Sx && p.Y == a.Sy) return Navigator.MoveAction(a.Dir); // blocked target: this only turns
-            return StepToward(a.Sx, a.Sy);
-        }
-        int rx = a.Sx - Navigator.Dx[a.Dir], ry = a.Sy - Navigator.Dy[a.Dir];
-        if (p.X == rx && p.Y == ry) return IsFreeWalkable(a.Sx, a.Sy) ? Navigator.MoveAction(a.Dir) : StepToward(a.Sx, a.Sy);
-        return StepToward(rx, ry);
+        if (_nav.ApproachWaypoint(a.Sx, a.Sy, a.Dir, a.TargetFree, out int wx, out int wy)) return StepToward(wx, wy);
+        // In place: toward a blocked target this only turns; a free target's stand cell may have been taken meanwhile.
+        return a.TargetFree && !IsFreeWalkable(a.Sx, a.Sy) ? StepToward(a.Sx, a.Sy) : Navigator.MoveAction(a.Dir);
     }
 
     /// <summary>
@@ -149,7 +144,6 @@ public sealed partial class Teacher
     /// </summary>
     private Approach? FindApproach(Func<int, int, bool> isTarget, Func<int, int, bool>? standOk = null)
     {
-        var p = Player;
         Approach? best = null;
         int h = World.Height;
         foreach (int s in _nav.Settled)
@@ -159,21 +153,13 @@ public sealed partial class Teacher
             if (best is { } b && ds - 3 > b.Cost) break;
             int sx = s / h, sy = s % h;
             if (standOk is not null && !standOk(sx, sy)) continue;
-            bool here = p.X == sx && p.Y == sy;
             for (int d = 0; d < 4; d++)
             {
                 int tx = sx + Navigator.Dx[d], ty = sy + Navigator.Dy[d];
                 if (!World.IsInside(tx, ty) || !Visible(tx, ty) || !isTarget(tx, ty)) continue;
                 bool free = IsFreeWalkable(tx, ty);
-                int cost;
-                if (here && Facing(d)) cost = 0;
-                else if (!free) cost = ds + 1;
-                else
-                {
-                    int dr = _nav.Distance(sx - Navigator.Dx[d], sy - Navigator.Dy[d]);
-                    if (dr == Navigator.Unreachable) continue;
-                    cost = dr + 1;
-                }
+                int cost = _nav.ApproachCost(sx, sy, d, free, Facing(d));
+                if (cost == Navigator.Unreachable) continue;
                 if (best is null || cost < best.Value.Cost) best = new Approach(cost, sx, sy, d, free);
             }
         }
