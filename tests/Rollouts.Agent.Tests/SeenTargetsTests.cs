@@ -96,6 +96,30 @@ public class SeenTargetsTests
         Assert.True(checkedMoves > 300, $"only {checkedMoves} moves checked");
     }
 
+    [Fact]
+    public void The_approach_rule_shared_with_the_teacher_walks_behind_a_free_target_and_up_to_a_blocked_one()
+    {
+        var env = OpenField();
+        var nav = new Navigator(env.World.Width, env.World.Height) { LocalVision = true };
+        Put(env, 3, 0, Material.Stone);
+        nav.Compute(env);
+        int px = env.Player.X, py = env.Player.Y;
+        const int east = 1, south = 3;
+        // Free grass two cells east: stand one east, arriving there with an east move from the player's own cell.
+        Assert.Equal(1, nav.ApproachCost(px + 1, py, east, targetFree: true, facingD: false));
+        Assert.False(nav.ApproachWaypoint(px + 1, py, east, targetFree: true, out _, out _));
+        // The stone three cells east: walk two cells to stand next to it, then turn toward it.
+        Assert.Equal(3, nav.ApproachCost(px + 2, py, east, targetFree: false, facingD: false));
+        Assert.True(nav.ApproachWaypoint(px + 2, py, east, targetFree: false, out int wx, out int wy));
+        Assert.Equal((px + 2, py), (wx, wy));
+        // Already facing the target (the player faces south at reset): nothing to walk.
+        Assert.Equal(0, nav.ApproachCost(px, py, south, targetFree: true, facingD: true));
+        // A free target whose cell behind the stand cell is water cannot be approached that way.
+        Put(env, -1, 0, Material.Water);
+        nav.Compute(env);
+        Assert.Equal(Navigator.Unreachable, nav.ApproachCost(px, py, east, targetFree: true, facingD: false));
+    }
+
     /// <summary>An env whose player stands in open grass: every cell within 6 columns and 5 rows is grass, without creatures.</summary>
     private static CrafterEnv OpenField()
     {
