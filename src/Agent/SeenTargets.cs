@@ -47,8 +47,8 @@ internal static class SeenTargets
                 int kind = ObservationEncoder.KindAt(world, tx, ty);
                 if (kind < 0) continue;
                 // The teacher's own approach rule (Teacher.FindApproach and Carry call the same two methods).
-                bool free = Navigator.IsWalkable(world.GetMaterial(tx, ty)) && world.GetObject(tx, ty) is null;
-                int c = nav.ApproachCost(sx, sy, d, free, player.FacingX == Navigator.Dx[d] && player.FacingY == Navigator.Dy[d]);
+                bool free = Navigator.IsFree(world, tx, ty);
+                int c = nav.ApproachCost(sx, sy, d, free, Navigator.Faces(player, d));
                 if (c == Navigator.Unreachable) continue;
                 int move = c > 0 && nav.ApproachWaypoint(sx, sy, d, free, out int wx, out int wy) ? nav.FirstDirection(wx, wy) : d;
                 if (c < cost[kind])

@@ -99,6 +99,13 @@ internal sealed class Navigator
         return wx != _px || wy != _py;
     }
 
+    /// <summary>Can the player step onto (x, y) now: inside the map, walkable ground, nothing standing there.</summary>
+    public static bool IsFree(World world, int x, int y) =>
+        world.IsInside(x, y) && IsWalkable(world.GetMaterial(x, y)) && world.GetObject(x, y) is null;
+
+    /// <summary>Does the player face direction d?</summary>
+    public static bool Faces(Player player, int d) => player.FacingX == Dx[d] && player.FacingY == Dy[d];
+
     public static bool IsWalkable(Material m) => m is Material.Grass or Material.Sand or Material.Path;
 
     /// <summary>Can the player mine/cut this material with its tools (the cell becomes walkable)?</summary>

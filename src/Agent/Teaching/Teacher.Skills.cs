@@ -109,10 +109,9 @@ public sealed partial class Teacher
 
     // ----- movement primitives -----
 
-    private bool Facing(int d) => Player.FacingX == Navigator.Dx[d] && Player.FacingY == Navigator.Dy[d];
+    private bool Facing(int d) => Navigator.Faces(Player, d);
 
-    private bool IsFreeWalkable(int x, int y) =>
-        World.IsInside(x, y) && Navigator.IsWalkable(World.GetMaterial(x, y)) && World.GetObject(x, y) is null;
+    private bool IsFreeWalkable(int x, int y) => Navigator.IsFree(World, x, y);
 
     /// <summary>One step along the shortest path to (x, y): move, or clear the way (mine, cut, hit) when blocked.</summary>
     private CrafterAction StepToward(int x, int y)
