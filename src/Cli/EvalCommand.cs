@@ -3,6 +3,7 @@ using System.Globalization;
 using Rollouts.Agent;
 using Rollouts.Agent.Evaluation;
 using Rollouts.Crafter;
+using Rollouts.Training;
 using Spectre.Console;
 
 namespace Rollouts.Cli;
@@ -23,7 +24,8 @@ public sealed record EvalOptions
 
 /// <summary>
 /// <c>rollouts eval --agent teacher|plan|checkpoint:PATH [--plan "..."] --episodes 50 --seed 123 --out FILE.json</c>:
-/// plays episodes in parallel (episode i uses env seed <c>seed * 1000 + i</c>, so results do not depend on threads),
+/// plays episodes in parallel (episode i uses env seed <c>seed * 1000 + i</c>, and a checkpoint samples each decision
+/// from a stream keyed by its env seed and step, so results do not depend on threads or batches),
 /// prints a table of success rates, writes the JSON summary (atomically: temp file + rename), and prints
 /// <c>crafter_score=X</c> as the last line of stdout.
 /// </summary>
@@ -38,7 +40,7 @@ public static class EvalCommand
         var output = new Option<string?>("--out") { Description = "Where to write the JSON summary." };
         var length = new Option<int>("--length") { Description = "Episode length limit in steps.", DefaultValueFactory = _ => 10000 };
         var schedule = new Option<string>("--schedule") { Description = "Teacher planning schedule: every, every-K, event, never, mixed.", DefaultValueFactory = _ => "event" };
-        var parallel = new Option<int>("--parallel") { Description = "Episodes played at once (default: one per core).", DefaultValueFactory = _ => 0 };
+        var parallel = new Option<int>("--parallel") { Description = "Episodes played at once (default: one per core; a checkpoint agent: 32, their decisions batched).", DefaultValueFactory = _ => 0 };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature of a checkpoint agent (0: greedy; default: the one it was evaluated with in training, else 1)." };
         var command = new Command("eval", "Play episodes with an agent and report the Crafter score and other metrics.");
         foreach (var o in new Option[] { agent, plan, episodes, seed, output, length, schedule, parallel, temperature }) command.Options.Add(o);
@@ -129,9 +131,20 @@ public static class EvalCommand
         }
     }
 
-    private static EpisodeResult[] Play(EvalOptions options, Func<long, IAgent> createAgent, Action<EpisodeResult>? onDone) =>
-        EpisodeRunner.PlayMany(i => createAgent(EpisodeRunner.EpisodeSeed(options.Seed, i)), options.Seed, options.Episodes,
+    /// <summary>Default number of episodes a checkpoint agent plays at once: their decisions are one batch.</summary>
+    public const int CheckpointBatch = 32;
+
+    private static EpisodeResult[] Play(EvalOptions options, Func<long, IAgent> createAgent, Action<EpisodeResult>? onDone)
+    {
+        // A checkpoint's episodes step together, every step's decisions in one batch (BatchedEvaluator); one thread per
+        // episode would batch only as many decisions as there are cores. Each decision is sampled from its own stream
+        // (its env seed and step), so both ways give the same results, as rollouts train's evaluation does.
+        if (createAgent(EpisodeRunner.EpisodeSeed(options.Seed, 0)) is PolicyAgent policyAgent)
+            return BatchedEvaluator.Play(policyAgent.Batcher.Policy, options.Seed, options.Episodes, options.Length,
+                options.Parallelism > 0 ? options.Parallelism : CheckpointBatch, onDone);
+        return EpisodeRunner.PlayMany(i => createAgent(EpisodeRunner.EpisodeSeed(options.Seed, i)), options.Seed, options.Episodes,
             options.Length, options.Parallelism, onDone);
+    }
 
     /// <summary>Checks that the output can be written (creates and keeps an empty temp file beside it).</summary>
     private static string PrepareOutput(string path)

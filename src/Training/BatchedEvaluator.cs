@@ -1,6 +1,7 @@
 using Rollouts.Agent;
 using Rollouts.Agent.Evaluation;
 using Rollouts.Crafter;
+using Rollouts.Policy;
 
 namespace Rollouts.Training;
 
@@ -8,7 +9,9 @@ namespace Rollouts.Training;
 /// Plays many evaluation episodes of a policy at once: every step, the prompts of all running episodes go to the model
 /// in one batch. Episode i uses env seed <see cref="EpisodeRunner.EpisodeSeed"/>(seed, i) (as <c>rollouts eval</c>
 /// does, so the teacher and the policies meet the same worlds) and is capped at <c>length</c> steps. When an episode
-/// ends, the next one starts in its slot. Results are in episode order.
+/// ends, the next one starts in its slot. Results are in episode order. Each decision is sampled from its own stream
+/// (<see cref="SampleStream.DecisionKey"/> of its env seed and step), so the results do not depend on
+/// <c>concurrent</c> and equal <c>rollouts eval --agent checkpoint:PATH</c> on the same seed.
 /// </summary>
 public static class BatchedEvaluator
 {
@@ -48,7 +51,8 @@ public static class BatchedEvaluator
         while (active.Count > 0)
         {
             cancellation.ThrowIfCancellationRequested();
-            var outputs = policy.Generate(active.Select(s => s.Prompt).ToArray());
+            var outputs = policy.Generate(active.Select(s => s.Prompt).ToArray(),
+                active.Select(s => SampleStream.DecisionKey(s.Env.Seed, s.Env.StepCount)).ToArray());
             var finished = new bool[active.Count];
             Parallel.For(0, active.Count, parallel, i =>
             {

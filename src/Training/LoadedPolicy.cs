@@ -87,7 +87,9 @@ public sealed class LoadedPolicy : IDisposable
     }
 
     /// <summary>One output per prompt (prompts longer than <see cref="MaxPromptTokens"/> are cut, see <see cref="FitPrompt"/>).</summary>
-    public GenerationResult[] Generate(IReadOnlyList<int[]> prompts)
+    /// <param name="sampleKeys">Per prompt, the key of its decision (<see cref="SampleStream.DecisionKey"/>): each is sampled
+    /// from its own stream, the same in any batch. Null: from the policy's seeded generator, in batch order.</param>
+    public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, IReadOnlyList<ulong>? sampleKeys = null)
     {
         var fitted = new int[prompts.Count][];
         for (int i = 0; i < fitted.Length; i++) fitted[i] = FitPrompt(prompts[i], MaxPromptTokens);
@@ -95,7 +97,7 @@ public sealed class LoadedPolicy : IDisposable
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var results = PolicyDecoder.Generate(Model, Grammar, fitted, Decode, Decode.Greedy ? null : _generator);
+            var results = PolicyDecoder.Generate(Model, Grammar, fitted, Decode, Decode.Greedy ? null : _generator, sampleKeys);
             Decisions += results.Length;
             return results;
         }

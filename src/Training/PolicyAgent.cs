@@ -38,7 +38,7 @@ public sealed class PolicyAgent : IAgent
     public AgentDecision Decide(CrafterEnv env)
     {
         var prompt = ObservationEncoder.EncodePrompt(env, Context);
-        var result = _batcher.Decide(prompt);
+        var result = _batcher.Decide(prompt, SampleStream.DecisionKey(env.Seed, env.StepCount));
         LastGeneration = result;
         var decision = LoadedPolicy.ToDecision(result.Output);
         Context.Record(decision);
@@ -52,9 +52,10 @@ public sealed class PolicyAgent : IAgent
 /// </summary>
 public sealed class DecisionBatcher(LoadedPolicy policy)
 {
-    private sealed class Request(int[] prompt)
+    private sealed class Request(int[] prompt, ulong key)
     {
         public readonly int[] Prompt = prompt;
+        public readonly ulong Key = key;
         public GenerationResult? Result;
         public Exception? Error;
     }
@@ -67,9 +68,11 @@ public sealed class DecisionBatcher(LoadedPolicy policy)
 
     public long Batches { get; private set; }
 
-    public GenerationResult Decide(int[] prompt)
+    /// <param name="sampleKey">The decision's key (<see cref="SampleStream.DecisionKey"/>): its sampling does not depend on
+    /// which other decisions share its batch.</param>
+    public GenerationResult Decide(int[] prompt, ulong sampleKey)
     {
-        var request = new Request(prompt);
+        var request = new Request(prompt, sampleKey);
         lock (_queueGate) _queue.Add(request);
         lock (_modelGate)
         {
@@ -83,7 +86,7 @@ public sealed class DecisionBatcher(LoadedPolicy policy)
                 }
                 try
                 {
-                    var results = Policy.Generate(batch.Select(r => r.Prompt).ToArray());
+                    var results = Policy.Generate(batch.Select(r => r.Prompt).ToArray(), batch.Select(r => r.Key).ToArray());
                     for (int i = 0; i < batch.Length; i++) batch[i].Result = results[i];
                 }
                 catch (Exception e)

@@ -312,7 +312,7 @@ public static class TrainingRun
         string phase = name + "-eval";
         observer.PhaseStarted(phase, $"{name} policy on {eval.Episodes} episodes (seed {eval.Seed}, length {eval.Length}, {(eval.Temperature == 0 ? "greedy" : $"temperature {eval.Temperature}")})", eval.Episodes);
         var watch = Stopwatch.StartNew();
-        using var policy = LoadedPolicy.Load(checkpoint, eval.Temperature, seed: config.Experiment.Seed * 7 + 3);
+        using var policy = LoadedPolicy.Load(checkpoint, eval.Temperature); // sampled per decision (env seed, step): no generator seed
         TorchRuntime.SetCpuThreads(options.Threads);
         var finished = new List<EpisodeResult>();
         var results = BatchedEvaluator.Play(policy, eval.Seed, eval.Episodes, eval.Length, options.EvalConcurrency, r =>

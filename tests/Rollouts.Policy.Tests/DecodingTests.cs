@@ -124,6 +124,51 @@ public class DecodingTests
     }
 
     [Fact]
+    public void KeyedSamplingDoesNotDependOnTheRestOfTheBatch()
+    {
+        using var model = TinyModel(seed: 5);
+        var g = Grammar();
+        var options = new DecodeOptions(Temperature: 1.5);
+        var keys = Enumerable.Range(0, Prompts.Length).Select(i => SampleStream.DecisionKey(40 + i, 7)).ToArray();
+        using var gen = new Generator(1, CPU);
+        var batch = PolicyDecoder.Generate(model, g, Prompts, options, gen, keys);
+        var reversed = PolicyDecoder.Generate(model, g, Prompts.Reverse().ToArray(), options, gen, keys.Reverse().ToArray());
+        for (int b = 0; b < Prompts.Length; b++)
+        {
+            var alone = PolicyDecoder.Generate(model, g, [Prompts[b]], options, gen, [keys[b]])[0];
+            Assert.Equal(alone.Output, batch[b].Output);
+            Assert.Equal(alone.Output, reversed[Prompts.Length - 1 - b].Output);
+            Assert.Equal(alone.LogProb, batch[b].LogProb, 1e-4f);
+        }
+        // The keys decide the draws: one prompt under 32 keys does not always give the same output.
+        var outputs = Enumerable.Range(0, 32)
+            .Select(k => string.Join(",", PolicyDecoder.Generate(model, g, [Prompts[0]], options, null, [SampleStream.DecisionKey(k, 0)])[0].Output))
+            .Distinct().Count();
+        Assert.True(outputs > 1, "32 keys gave one output");
+        Assert.Throws<ArgumentException>(() => PolicyDecoder.Generate(model, g, Prompts, options, null, keys.Take(2).ToArray()));
+    }
+
+    [Fact]
+    public void SampleStreamUniformsAreUniformAndDifferByKeyStepAndToken()
+    {
+        var deciles = new int[10];
+        const int draws = 100_000;
+        var seen = new HashSet<float>();
+        for (int i = 0; i < draws; i++)
+        {
+            // Consecutive episodes, steps and tokens: the inputs a run feeds it.
+            float u = SampleStream.Uniform(SampleStream.DecisionKey(i / 1000, i % 1000 / 4), i % 4);
+            Assert.InRange(u, 0f, 0.99999995f);
+            deciles[(int)(u * 10)]++;
+            seen.Add(u);
+        }
+        foreach (int count in deciles) Assert.InRange(count, draws / 10 - 5 * 95, draws / 10 + 5 * 95); // 5 sigma
+        Assert.True(seen.Count > draws * 0.99, $"only {seen.Count} distinct uniforms in {draws}");
+        Assert.NotEqual(SampleStream.DecisionKey(1, 2), SampleStream.DecisionKey(2, 1));
+        Assert.NotEqual(SampleStream.Uniform(5, 0), SampleStream.Uniform(5, 1));
+    }
+
+    [Fact]
     public void SamplingDrawsEachTokenAtItsProbabilityAndNeverAForbiddenOne()
     {
         // Two rows: forbidden tokens (probability 0) at the start, between and at the end of the allowed ones, and

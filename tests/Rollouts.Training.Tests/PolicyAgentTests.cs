@@ -93,6 +93,50 @@ public class PolicyAgentTests
     }
 
     [Fact]
+    public void Sampled_evaluation_gives_the_same_episodes_in_any_batch_and_through_agents()
+    {
+        // Each decision draws from its own stream (env seed, step): how many episodes share a batch, and whether they
+        // are batched at all or played by agents on threads, must not change a single episode.
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path);
+        using var policy = LoadedPolicy.Load(path, temperature: 1.0);
+        var one = BatchedEvaluator.Play(policy, seed: 12, episodes: 6, length: 40, concurrent: 1);
+        var three = BatchedEvaluator.Play(policy, seed: 12, episodes: 6, length: 40, concurrent: 3);
+        var all = BatchedEvaluator.Play(policy, seed: 12, episodes: 6, length: 40, concurrent: 6);
+        var create = AgentFactory.Resolve("checkpoint:" + path, temperature: 1.0);
+        var agents = EpisodeRunner.PlayMany(i => create(EpisodeRunner.EpisodeSeed(12, i)), seed: 12, episodes: 6, length: 40, maxParallelism: 4);
+        Assert.Equal(one, three);
+        Assert.Equal(one, all);
+        Assert.Equal(one, agents);
+        // Sampling is still sampling: another evaluation seed plays other episodes.
+        Assert.NotEqual(one.Select(r => r.Return), BatchedEvaluator.Play(policy, seed: 13, episodes: 6, length: 40).Select(r => r.Return));
+    }
+
+    [Fact]
+    public void Rollouts_eval_of_a_checkpoint_writes_the_same_summary_whatever_the_parallelism()
+    {
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path);
+        string Eval(int parallel)
+        {
+            string json = System.IO.Path.Combine(dir.Path, $"eval-{parallel}.json");
+            var options = new Cli.EvalOptions { Agent = "checkpoint:" + path, Episodes = 5, Seed = 21, Length = 30, Parallelism = parallel, Out = json, Temperature = 1.0 };
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            Assert.True(Cli.EvalCommand.Run(options, stdout, stderr) == 0, stderr.ToString());
+            Assert.StartsWith("crafter_score=", stdout.ToString().TrimEnd().Split('\n')[^1]);
+            return File.ReadAllText(json);
+        }
+        string batched = Eval(0);
+        Assert.Equal(batched, Eval(1));
+        Assert.Equal(batched, Eval(3));
+        // ... and what rollouts train's evaluation plays on those seeds.
+        using var policy = LoadedPolicy.Load(path, temperature: 1.0);
+        var summary = EvaluationSummary.FromEpisodes(BatchedEvaluator.Play(policy, seed: 21, episodes: 5, length: 30));
+        Assert.Equal(summary.ToJson("checkpoint:" + path, 21), batched);
+    }
+
+    [Fact]
     public void Long_prompts_keep_bos_and_their_end()
     {
         int[] prompt = Enumerable.Range(1, 20).ToArray();
