@@ -113,7 +113,6 @@ public static class PolicyDecoder
         var next = new long[batch];
         var nextPos = new long[batch];
         var stateIds = new long[batch];
-        var uniforms = sampleKeys is null || options.Greedy ? null : new float[batch];
         // The rows still being decoded: rows[j] is the prompt index of row j of the cache. Once a quarter of them are
         // done, the cache is compacted to the open rows: a decode step reads every row's whole cache, so one long plan
         // must not keep the whole batch running (most outputs are 2 tokens).
@@ -131,12 +130,13 @@ public static class PolicyDecoder
             var logp = logits.masked_fill(allowed.logical_not(), MaskedLogit).log_softmax(-1);
             Tensor chosen;
             if (options.Greedy) chosen = logp.argmax(-1);
-            else if (uniforms is null) chosen = SampleRows(logp, generator);
+            else if (sampleKeys is null) chosen = SampleRows(logp, generator);
             else
             {
                 // Every open row draws its step-th token here (rows that are done draw too; their token is ignored).
-                for (int j = 0; j < n; j++) uniforms[j] = SampleStream.Uniform(sampleKeys![rows[j]], step);
-                chosen = SampleRows(logp, torch.tensor(uniforms.AsSpan(0, n).ToArray(), new long[] { n, 1 }, device: device));
+                var uniforms = new float[n];
+                for (int j = 0; j < n; j++) uniforms[j] = SampleStream.Uniform(sampleKeys[rows[j]], step);
+                chosen = SampleRows(logp, torch.tensor(uniforms, new long[] { n, 1 }, device: device));
             }
             var chosenLogp = logp.gather(-1, chosen.unsqueeze(-1)).squeeze(-1);
             // One transfer for both (token ids are exact in float64).

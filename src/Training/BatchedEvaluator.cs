@@ -1,7 +1,6 @@
 using Rollouts.Agent;
 using Rollouts.Agent.Evaluation;
 using Rollouts.Crafter;
-using Rollouts.Policy;
 
 namespace Rollouts.Training;
 
@@ -10,7 +9,7 @@ namespace Rollouts.Training;
 /// in one batch. Episode i uses env seed <see cref="EpisodeRunner.EpisodeSeed"/>(seed, i) (as <c>rollouts eval</c>
 /// does, so the teacher and the policies meet the same worlds) and is capped at <c>length</c> steps. When an episode
 /// ends, the next one starts in its slot. Results are in episode order. Each decision is sampled from its own stream
-/// (<see cref="SampleStream.DecisionKey"/> of its env seed and step), so the results do not depend on
+/// (<see cref="LoadedPolicy.DecisionKey"/>: its env seed and step), so the results do not depend on
 /// <c>concurrent</c> and equal <c>rollouts eval --agent checkpoint:PATH</c> on the same seed.
 /// </summary>
 public static class BatchedEvaluator
@@ -52,7 +51,7 @@ public static class BatchedEvaluator
         {
             cancellation.ThrowIfCancellationRequested();
             var outputs = policy.Generate(active.Select(s => s.Prompt).ToArray(),
-                active.Select(s => SampleStream.DecisionKey(s.Env.Seed, s.Env.StepCount)).ToArray());
+                active.Select(s => LoadedPolicy.DecisionKey(s.Env)).ToArray());
             var finished = new bool[active.Count];
             Parallel.For(0, active.Count, parallel, i =>
             {

@@ -86,6 +86,12 @@ public sealed class LoadedPolicy : IDisposable
         return new LoadedPolicy(path, model, loaded, grammar, decode, seed);
     }
 
+    /// <summary>
+    /// The sample key of the decision about to be made in <paramref name="env"/>: its env seed and step. Evaluation
+    /// (<see cref="BatchedEvaluator"/>, <see cref="PolicyAgent"/>) keys every decision with it, so both play the same episodes.
+    /// </summary>
+    public static ulong DecisionKey(CrafterEnv env) => SampleStream.DecisionKey(env.Seed, env.StepCount);
+
     /// <summary>One output per prompt (prompts longer than <see cref="MaxPromptTokens"/> are cut, see <see cref="FitPrompt"/>).</summary>
     /// <param name="sampleKeys">Per prompt, the key of its decision (<see cref="SampleStream.DecisionKey"/>): each is sampled
     /// from its own stream, the same in any batch. Null: from the policy's seeded generator, in batch order.</param>

@@ -38,7 +38,7 @@ public sealed class PolicyAgent : IAgent
     public AgentDecision Decide(CrafterEnv env)
     {
         var prompt = ObservationEncoder.EncodePrompt(env, Context);
-        var result = _batcher.Decide(prompt, SampleStream.DecisionKey(env.Seed, env.StepCount));
+        var result = _batcher.Decide(prompt, LoadedPolicy.DecisionKey(env));
         LastGeneration = result;
         var decision = LoadedPolicy.ToDecision(result.Output);
         Context.Record(decision);
@@ -68,7 +68,7 @@ public sealed class DecisionBatcher(LoadedPolicy policy)
 
     public long Batches { get; private set; }
 
-    /// <param name="sampleKey">The decision's key (<see cref="SampleStream.DecisionKey"/>): its sampling does not depend on
+    /// <param name="sampleKey">The decision's key (<see cref="LoadedPolicy.DecisionKey"/>): its sampling does not depend on
     /// which other decisions share its batch.</param>
     public GenerationResult Decide(int[] prompt, ulong sampleKey)
     {
