@@ -6,8 +6,9 @@ namespace Rollouts.Agent;
 public sealed class AgentSpecException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What the user asked for: <c>teacher</c>, <c>plan</c> (with a plan text), or <c>KIND:ARGUMENT</c> such as
-/// <c>checkpoint:PATH</c>.</summary>
-public sealed record AgentSpec(string Kind, string? Argument, string? PlanText, string Schedule, double? Temperature = null);
+/// <c>checkpoint:PATH</c>. <paramref name="Planning"/>: who decides to plan, <c>policy</c> (null means the same),
+/// <c>never</c> or <c>always</c> (see <see cref="AgentFactory.PlanningChoices"/>).</summary>
+public sealed record AgentSpec(string Kind, string? Argument, string? PlanText, string Schedule, double? Temperature = null, string? Planning = null);
 
 /// <summary>
 /// Resolves <c>--agent</c> values to agents. <c>teacher</c> and <c>plan</c> are built in; other kinds (the TorchSharp
@@ -23,6 +24,10 @@ public static class AgentFactory
     public const string Checkpoint = "checkpoint";
 
     public static IReadOnlyList<string> BuiltInKinds { get; } = ["teacher", "plan"];
+
+    /// <summary>Values of <c>--planning</c>: the policy decides when to plan (the default), or never plans, or plans on
+    /// every step (an ablation of a checkpoint agent).</summary>
+    public static IReadOnlyList<string> PlanningChoices { get; } = ["policy", "never", "always"];
 
     /// <summary>Registers (or replaces) the creator of an agent kind.</summary>
     public static void Register(string kind, Func<AgentSpec, Func<long, IAgent>> creator)
@@ -43,14 +48,21 @@ public static class AgentFactory
     /// <paramref name="schedule"/> is the teacher's planning schedule name (<c>every</c>, <c>every-K</c>, <c>event</c>,
     /// <c>never</c>, or <c>mixed</c>: one drawn per episode).
     /// </summary>
-    public static Func<long, IAgent> Resolve(string agent, string? planText = null, string schedule = "event", double? temperature = null)
+    /// <paramref name="planning"/> (checkpoint agents only): one of <see cref="PlanningChoices"/>, null for <c>policy</c>.
+    public static Func<long, IAgent> Resolve(string agent, string? planText = null, string schedule = "event", double? temperature = null,
+        string? planning = null)
     {
         if (string.IsNullOrWhiteSpace(agent)) throw new AgentSpecException("--agent is empty. Use teacher, plan (with --plan \"...\") or checkpoint:PATH.");
         string text = agent.Trim();
         int colon = text.IndexOf(':');
         string kind = colon < 0 ? text : text[..colon];
         string? argument = colon < 0 ? null : text[(colon + 1)..];
-        var spec = new AgentSpec(kind, argument, planText, schedule, temperature);
+        string? planningChoice = planning?.Trim().ToLowerInvariant();
+        if (planningChoice is not null && !PlanningChoices.Contains(planningChoice))
+            throw new AgentSpecException($"--planning '{planning}' is not one of: {string.Join(", ", PlanningChoices)}.");
+        if (planningChoice is not null && planningChoice != "policy" && kind != Checkpoint)
+            throw new AgentSpecException($"--planning {planningChoice} is only for --agent checkpoint:PATH (got --agent {text}; the teacher's planning is set by --schedule).");
+        var spec = new AgentSpec(kind, argument, planText, schedule, temperature, planningChoice);
         if (temperature is not null && kind != Checkpoint)
             throw new AgentSpecException($"--temperature is only for --agent checkpoint:PATH (got --agent {text}).");
         if (temperature is { } tt && (!(tt >= 0) || double.IsInfinity(tt)))

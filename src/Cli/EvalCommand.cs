@@ -20,6 +20,7 @@ public sealed record EvalOptions
     public string Schedule { get; init; } = "event";
     public int Parallelism { get; init; }
     public double? Temperature { get; init; }
+    public string? Planning { get; init; }
 }
 
 /// <summary>
@@ -42,8 +43,9 @@ public static class EvalCommand
         var schedule = new Option<string>("--schedule") { Description = "Teacher planning schedule: every, every-K, event, never, mixed.", DefaultValueFactory = _ => "event" };
         var parallel = new Option<int>("--parallel") { Description = "Episodes played at once (default: one per core; a checkpoint agent: 32, their decisions batched).", DefaultValueFactory = _ => 0 };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature of a checkpoint agent (0: greedy; default: the one it was evaluated with in training, else 1)." };
+        var planning = new Option<string?>("--planning") { Description = "Who decides to plan, for a checkpoint agent: policy (default), never (always act directly) or always (a new plan every step)." };
         var command = new Command("eval", "Play episodes with an agent and report the Crafter score and other metrics.");
-        foreach (var o in new Option[] { agent, plan, episodes, seed, output, length, schedule, parallel, temperature }) command.Options.Add(o);
+        foreach (var o in new Option[] { agent, plan, episodes, seed, output, length, schedule, parallel, temperature, planning }) command.Options.Add(o);
         command.SetAction(parse => Run(new EvalOptions
         {
             Agent = parse.GetValue(agent) ?? "teacher",
@@ -55,6 +57,7 @@ public static class EvalCommand
             Schedule = parse.GetValue(schedule) ?? "event",
             Parallelism = parse.GetValue(parallel),
             Temperature = parse.GetValue(temperature),
+            Planning = parse.GetValue(planning),
         }, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected));
         return command;
     }
@@ -69,7 +72,7 @@ public static class EvalCommand
             if (options.Episodes <= 0) throw new AgentSpecException($"--episodes must be positive, got {options.Episodes}.");
             if (options.Length <= 0) throw new AgentSpecException($"--length must be positive, got {options.Length}.");
             if (options.Seed < 0) throw new AgentSpecException($"--seed must be non-negative, got {options.Seed}.");
-            createAgent = AgentFactory.Resolve(options.Agent, options.Plan, options.Schedule, options.Temperature);
+            createAgent = AgentFactory.Resolve(options.Agent, options.Plan, options.Schedule, options.Temperature, options.Planning);
             if (options.Out is not null) temp = PrepareOutput(options.Out);
         }
         catch (AgentSpecException e)
@@ -100,17 +103,19 @@ public static class EvalCommand
             double seconds = watch.Elapsed.TotalSeconds;
             var summary = EvaluationSummary.FromEpisodes(results);
             string agentName = options.Agent.Trim();
+            // A forced decision (an ablation) is part of what was evaluated; "policy" is the agent's own, as without the option.
+            string? forcedPlanning = options.Planning?.Trim().ToLowerInvariant() is { } p && p != "policy" ? p : null;
 
             var table = new Table().AddColumn("achievement").AddColumn(new TableColumn("success %").RightAligned());
             foreach (string name in CrafterNames.Achievements)
                 table.AddRow(name, summary.SuccessRates[name].ToString("F1", CultureInfo.InvariantCulture));
             console.Write(table);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"agent={agentName} episodes={summary.Episodes} seed={options.Seed} length<={options.Length} progression={summary.Progression:F4} mean_return={summary.MeanReturn:F2} mean_length={summary.MeanLength:F1} planning_rate={summary.PlanningRate:F4} plan_tokens_per_step={summary.PlanTokensPerStep:F3} episodes/s={summary.Episodes / Math.Max(seconds, 1e-9):F2} steps/s={results.Sum(r => (long)r.Length) / Math.Max(seconds, 1e-9):F0}"));
+                $"agent={agentName}{(forcedPlanning is null ? "" : " planning=" + forcedPlanning)} episodes={summary.Episodes} seed={options.Seed} length<={options.Length} progression={summary.Progression:F4} mean_return={summary.MeanReturn:F2} mean_length={summary.MeanLength:F1} planning_rate={summary.PlanningRate:F4} plan_tokens_per_step={summary.PlanTokensPerStep:F3} episodes/s={summary.Episodes / Math.Max(seconds, 1e-9):F2} steps/s={results.Sum(r => (long)r.Length) / Math.Max(seconds, 1e-9):F0}"));
 
             if (options.Out is not null)
             {
-                File.WriteAllText(temp!, summary.ToJson(agentName, options.Seed));
+                File.WriteAllText(temp!, summary.ToJson(agentName, options.Seed, forcedPlanning));
                 File.Move(temp!, Path.GetFullPath(options.Out), overwrite: true);
                 temp = null;
                 console.WriteLine($"wrote {options.Out}");

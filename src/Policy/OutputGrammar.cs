@@ -35,16 +35,19 @@ public sealed class OutputGrammar
     /// <param name="tokens">Token ids (validated).</param>
     /// <param name="maxPlanTokens">Most tokens (words and separators) between &lt;plan&gt; and &lt;/plan&gt;; then &lt;/plan&gt; is forced.</param>
     /// <param name="endWithEos">Whether &lt;eos&gt; follows the action token (forced, log-prob 0).</param>
-    public OutputGrammar(TokenSpec tokens, int maxPlanTokens = 24, bool endWithEos = false)
+    /// <param name="planDecision">Whether the first token is the model's choice or forced (then log-prob 0).</param>
+    public OutputGrammar(TokenSpec tokens, int maxPlanTokens = 24, bool endWithEos = false, PlanDecision planDecision = PlanDecision.Model)
     {
         Tokens = tokens.Validate();
         if (maxPlanTokens < 0) throw new ArgumentException($"maxPlanTokens must be >= 0, got {maxPlanTokens}.");
         MaxPlanTokens = maxPlanTokens;
         EndWithEos = endWithEos;
+        if (!Enum.IsDefined(planDecision)) throw new ArgumentOutOfRangeException(nameof(planDecision), planDecision, "Unknown plan decision.");
+        PlanDecision = planDecision;
         var allowed = new bool[StateCount][];
         for (int s = 0; s < StateCount; s++) allowed[s] = new bool[tokens.VocabSize];
-        allowed[(int)GrammarState.Decide][tokens.Plan] = true;
-        allowed[(int)GrammarState.Decide][tokens.Act] = true;
+        allowed[(int)GrammarState.Decide][tokens.Plan] = planDecision != PlanDecision.Never;
+        allowed[(int)GrammarState.Decide][tokens.Act] = planDecision != PlanDecision.Always;
         foreach (var id in tokens.PlanWordIds) allowed[(int)GrammarState.PlanBody][id] = true;
         allowed[(int)GrammarState.PlanBody][tokens.Separator] = true;
         allowed[(int)GrammarState.PlanBody][tokens.PlanEnd] = true;
@@ -59,6 +62,7 @@ public sealed class OutputGrammar
     public TokenSpec Tokens { get; }
     public int MaxPlanTokens { get; }
     public bool EndWithEos { get; }
+    public PlanDecision PlanDecision { get; }
 
     /// <summary>Allowed[state][token].</summary>
     public IReadOnlyList<bool[]> Allowed { get; }

@@ -56,7 +56,10 @@ public sealed class LoadedPolicy : IDisposable
     /// (another vocabulary, or a context too short for a prompt and an output).
     /// </summary>
     /// <param name="temperature">Sampling temperature; 0 decodes greedily; null: the checkpoint's own (else 1).</param>
-    public static LoadedPolicy Load(string path, double? temperature = null, long seed = 1, torch.Device? device = null)
+    /// <param name="planDecision">Whether the model decides to plan (the default) or every output is forced to act
+    /// directly (<see cref="PlanDecision.Never"/>) or to plan first (<see cref="PlanDecision.Always"/>).</param>
+    public static LoadedPolicy Load(string path, double? temperature = null, long seed = 1, torch.Device? device = null,
+        PlanDecision planDecision = PlanDecision.Model)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -71,7 +74,7 @@ public sealed class LoadedPolicy : IDisposable
         if (info.Metadata.TryGetValue(MaxPlanTokensKey, out var text) &&
             (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out maxPlan) || maxPlan < 1 || maxPlan > 256))
             throw new CheckpointException(path, $"metadata '{MaxPlanTokensKey}' is '{text}', not a plan length in 1..256.");
-        var grammar = new OutputGrammar(Tokens, maxPlan, endWithEos: false);
+        var grammar = new OutputGrammar(Tokens, maxPlan, endWithEos: false, planDecision);
         if (config.MaxContext < grammar.MaxOutputTokens + MinPromptTokens)
             throw new CheckpointException(path,
                 $"holds a model of shape {PolicyCheckpoint.Describe(config)} whose context of {config.MaxContext} tokens cannot hold a prompt (at least {MinPromptTokens} tokens) and an output (up to {grammar.MaxOutputTokens} tokens).");

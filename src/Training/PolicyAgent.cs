@@ -109,7 +109,8 @@ public static class PolicyAgents
     /// wrong-shape file is an <see cref="AgentSpecException"/> with one clear message) and makes one
     /// <see cref="PolicyAgent"/> per episode, all sharing the model through one <see cref="DecisionBatcher"/>.
     /// The policy samples at the spec's temperature (<c>--temperature</c>; 0: greedy), else at the one the checkpoint
-    /// was evaluated with in training (else 1).
+    /// was evaluated with in training (else 1); the spec's planning (<c>--planning never|always</c>) forces the decision
+    /// to plan.
     /// </summary>
     public static void Register()
     {
@@ -120,7 +121,14 @@ public static class PolicyAgents
             if (spec.PlanText is not null)
                 throw new AgentSpecException("--plan is only for --agent plan; a checkpoint agent makes its own plans.");
             LoadedPolicy policy;
-            try { policy = LoadedPolicy.Load(spec.Argument.Trim(), spec.Temperature); }
+            var planDecision = spec.Planning switch
+            {
+                null or "policy" => PlanDecision.Model,
+                "never" => PlanDecision.Never,
+                "always" => PlanDecision.Always,
+                _ => throw new AgentSpecException($"--planning '{spec.Planning}' is not one of: {string.Join(", ", AgentFactory.PlanningChoices)}."),
+            };
+            try { policy = LoadedPolicy.Load(spec.Argument.Trim(), spec.Temperature, planDecision: planDecision); }
             catch (CheckpointException e) { throw new AgentSpecException(e.Message, e); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException or TypeInitializationException)
             {

@@ -36,6 +36,39 @@ public class DecodingTests
         Assert.Contains(results, r => !r.Planned);
     }
 
+    [Theory]
+    [InlineData(PlanDecision.Never)]
+    [InlineData(PlanDecision.Always)]
+    public void AForcedPlanDecisionOverridesTheModel(PlanDecision decision)
+    {
+        using var model = TinyModel();
+        var free = Grammar(maxPlanTokens: 4);
+        var forced = Grammar(maxPlanTokens: 4, planDecision: decision);
+        var many = Enumerable.Range(0, 16).SelectMany(_ => Prompts).ToArray();
+        var options = new DecodeOptions(Temperature: 2.0);
+        var keys = Enumerable.Range(0, many.Length).Select(i => SampleStream.DecisionKey(i, 0)).ToArray();
+        // The same untrained model and draws both plan and act directly when it decides itself (see above) ...
+        var own = PolicyDecoder.Generate(model, free, many, options, null, keys);
+        Assert.Contains(own, r => r.Planned);
+        Assert.Contains(own, r => !r.Planned);
+        // ... and only one way when the decision is forced; the outputs are still in the model's own grammar.
+        var results = PolicyDecoder.Generate(model, forced, many, options, null, keys);
+        foreach (var r in results)
+        {
+            Assert.Equal(decision == PlanDecision.Always, r.Planned);
+            free.StatesFor(r.Output);
+            forced.StatesFor(r.Output);
+            Assert.Contains(r.Action, Actions);
+        }
+        int[] otherKind = decision == PlanDecision.Never ? [Plan, PlanWords[0], PlanEnd, Act, Actions[0]] : [Act, Actions[0]];
+        Assert.Throws<ArgumentException>(() => forced.StatesFor(otherKind));
+        // The forced first token costs nothing: an act-only output's log-prob is the action's alone, so it is higher
+        // than (or equal to) the same output's log-prob when the model had to choose <act> itself.
+        if (decision == PlanDecision.Never)
+            for (int i = 0; i < many.Length; i++)
+                if (!own[i].Planned && own[i].Action == results[i].Action) Assert.True(results[i].LogProb >= own[i].LogProb - 1e-5f);
+    }
+
     [Fact]
     public void EosIsAppendedWhenTheGrammarAsksForIt()
     {

@@ -30,7 +30,8 @@ public static class TestVocab
 
     public static TokenSpec Spec => new(VocabSize, Pad, Plan, PlanEnd, Act, Eos, Sep, Actions, PlanWords);
 
-    public static OutputGrammar Grammar(int maxPlanTokens = 4, bool endWithEos = false) => new(Spec, maxPlanTokens, endWithEos);
+    public static OutputGrammar Grammar(int maxPlanTokens = 4, bool endWithEos = false, PlanDecision planDecision = PlanDecision.Model) =>
+        new(Spec, maxPlanTokens, endWithEos, planDecision);
 
     public static PolicyModel TinyModel(long seed = 1, bool tied = true, PositionEncoding positions = PositionEncoding.Rotary) =>
         new(PolicyConfig.Tiny(VocabSize) with { TieEmbeddings = tied, Positions = positions }, TorchSharp.torch.CPU, seed);

@@ -137,6 +137,52 @@ public class PolicyAgentTests
     }
 
     [Fact]
+    public void Rollouts_eval_planning_never_and_always_force_the_decision_to_plan()
+    {
+        using var dir = new TempDir();
+        string path = TestSupport.TinyCheckpoint(dir.Path);
+        System.Text.Json.JsonElement Eval(string? planning)
+        {
+            string json = System.IO.Path.Combine(dir.Path, $"eval-{planning ?? "default"}.json");
+            var options = new Cli.EvalOptions { Agent = "checkpoint:" + path, Episodes = 4, Seed = 3, Length = 20, Out = json, Temperature = 1.0, Planning = planning };
+            var stderr = new StringWriter();
+            Assert.True(Cli.EvalCommand.Run(options, new StringWriter(), stderr) == 0, stderr.ToString());
+            return System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        }
+        var own = Eval(null);
+        double ownRate = own.GetProperty("planning_rate").GetDouble();
+        Assert.InRange(ownRate, 0.01, 0.99); // the untrained model plans on some steps, not all
+        Assert.False(own.TryGetProperty("planning", out _));
+        Assert.Equal(own.ToString(), Eval("policy").ToString());
+
+        var never = Eval("never");
+        Assert.Equal(0.0, never.GetProperty("planning_rate").GetDouble());
+        Assert.Equal(0.0, never.GetProperty("plan_tokens_per_step").GetDouble());
+        Assert.Equal("never", never.GetProperty("planning").GetString());
+        var always = Eval("always");
+        Assert.Equal(1.0, always.GetProperty("planning_rate").GetDouble());
+        Assert.True(always.GetProperty("plan_tokens_per_step").GetDouble() >= 2); // at least <plan> and </plan>
+        Assert.Equal("always", always.GetProperty("planning").GetString());
+    }
+
+    [Theory]
+    [InlineData("teacher", "never", "only for --agent checkpoint")]
+    [InlineData("checkpoint", "sometimes", "not one of: policy, never, always")]
+    public void Rollouts_eval_refuses_a_bad_planning_choice(string agent, string planning, string message)
+    {
+        using var dir = new TempDir();
+        string target = agent == "checkpoint" ? "checkpoint:" + TestSupport.TinyCheckpoint(dir.Path) : agent;
+        string json = System.IO.Path.Combine(dir.Path, "eval.json");
+        var stderr = new StringWriter();
+        int code = Cli.EvalCommand.Run(new Cli.EvalOptions { Agent = target, Episodes = 2, Seed = 1, Length = 10, Out = json, Planning = planning },
+            new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr.ToString());
+        Assert.Contains("--planning", stderr.ToString());
+        Assert.False(File.Exists(json));
+    }
+
+    [Fact]
     public void Long_prompts_keep_bos_and_their_end()
     {
         int[] prompt = Enumerable.Range(1, 20).ToArray();

@@ -46,7 +46,8 @@ public sealed record EvaluationSummary(
     /// JSON with the keys <c>crafter_score, progression, success_rates, planning_rate, plan_tokens_per_step,
     /// mean_return, mean_length, episodes, agent, seed</c> (success rates in Crafter's achievement order).
     /// </summary>
-    public string ToJson(string agent, long seed)
+    /// <param name="planning">A forced planning decision (<c>never</c>, <c>always</c>), written as <c>planning</c>; null: the agent's own.</param>
+    public string ToJson(string agent, long seed, string? planning = null)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -63,6 +64,7 @@ public sealed record EvaluationSummary(
             w.WriteNumber("mean_length", Math.Round(MeanLength, 6));
             w.WriteNumber("episodes", Episodes);
             w.WriteString("agent", agent);
+            if (planning is not null) w.WriteString("planning", planning);
             w.WriteNumber("seed", seed);
             w.WriteEndObject();
         }

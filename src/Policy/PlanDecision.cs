@@ -1,0 +1,15 @@
+namespace Rollouts.Policy;
+
+/// <summary>
+/// Who makes the first decision of every output, to plan or to act. <see cref="Model"/> is the agent itself; the
+/// others force it (an ablation: how the same policy plays when it may never plan, or must plan on every step).
+/// </summary>
+public enum PlanDecision
+{
+    /// <summary>The model chooses &lt;plan&gt; or &lt;act&gt; (the normal case).</summary>
+    Model = 0,
+    /// <summary>Every output starts with &lt;act&gt;: the policy acts on the prompt alone and never writes a plan.</summary>
+    Never = 1,
+    /// <summary>Every output starts with &lt;plan&gt;: a new plan on every step.</summary>
+    Always = 2,
+}
