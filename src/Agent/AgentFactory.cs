@@ -6,8 +6,8 @@ namespace Rollouts.Agent;
 public sealed class AgentSpecException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What the user asked for: <c>teacher</c>, <c>plan</c> (with a plan text), or <c>KIND:ARGUMENT</c> such as
-/// <c>checkpoint:PATH</c>. <paramref name="Planning"/>: who decides to plan, <c>policy</c> (null means the same),
-/// <c>never</c> or <c>always</c> (see <see cref="AgentFactory.PlanningChoices"/>).</summary>
+/// <c>checkpoint:PATH</c>. <paramref name="Planning"/>: a forced decision to plan, <c>never</c> or <c>always</c>; null
+/// when the agent decides itself (see <see cref="AgentFactory.ForcedPlanning"/>).</summary>
 public sealed record AgentSpec(string Kind, string? Argument, string? PlanText, string Schedule, double? Temperature = null, string? Planning = null);
 
 /// <summary>
@@ -28,6 +28,17 @@ public static class AgentFactory
     /// <summary>Values of <c>--planning</c>: the policy decides when to plan (the default), or never plans, or plans on
     /// every step (an ablation of a checkpoint agent).</summary>
     public static IReadOnlyList<string> PlanningChoices { get; } = ["policy", "never", "always"];
+
+    /// <summary>The forced planning decision that <c>--planning</c> names (<c>never</c> or <c>always</c>), or null when the
+    /// agent decides itself (<c>policy</c> or no option). Throws <see cref="AgentSpecException"/> for any other value.</summary>
+    public static string? ForcedPlanning(string? planning)
+    {
+        string? choice = planning?.Trim().ToLowerInvariant();
+        if (choice is null || choice == "policy") return null;
+        if (!PlanningChoices.Contains(choice))
+            throw new AgentSpecException($"--planning '{planning}' is not one of: {string.Join(", ", PlanningChoices)}.");
+        return choice;
+    }
 
     /// <summary>Registers (or replaces) the creator of an agent kind.</summary>
     public static void Register(string kind, Func<AgentSpec, Func<long, IAgent>> creator)
@@ -57,12 +68,10 @@ public static class AgentFactory
         int colon = text.IndexOf(':');
         string kind = colon < 0 ? text : text[..colon];
         string? argument = colon < 0 ? null : text[(colon + 1)..];
-        string? planningChoice = planning?.Trim().ToLowerInvariant();
-        if (planningChoice is not null && !PlanningChoices.Contains(planningChoice))
-            throw new AgentSpecException($"--planning '{planning}' is not one of: {string.Join(", ", PlanningChoices)}.");
-        if (planningChoice is not null && planningChoice != "policy" && kind != Checkpoint)
-            throw new AgentSpecException($"--planning {planningChoice} is only for --agent checkpoint:PATH (got --agent {text}; the teacher's planning is set by --schedule).");
-        var spec = new AgentSpec(kind, argument, planText, schedule, temperature, planningChoice);
+        string? forcedPlanning = ForcedPlanning(planning);
+        if (forcedPlanning is not null && kind != Checkpoint)
+            throw new AgentSpecException($"--planning {forcedPlanning} is only for --agent checkpoint:PATH (got --agent {text}; the teacher's planning is set by --schedule).");
+        var spec = new AgentSpec(kind, argument, planText, schedule, temperature, forcedPlanning);
         if (temperature is not null && kind != Checkpoint)
             throw new AgentSpecException($"--temperature is only for --agent checkpoint:PATH (got --agent {text}).");
         if (temperature is { } tt && (!(tt >= 0) || double.IsInfinity(tt)))

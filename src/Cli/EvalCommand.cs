@@ -104,7 +104,7 @@ public static class EvalCommand
             var summary = EvaluationSummary.FromEpisodes(results);
             string agentName = options.Agent.Trim();
             // A forced decision (an ablation) is part of what was evaluated; "policy" is the agent's own, as without the option.
-            string? forcedPlanning = options.Planning?.Trim().ToLowerInvariant() is { } p && p != "policy" ? p : null;
+            string? forcedPlanning = AgentFactory.ForcedPlanning(options.Planning);
 
             var table = new Table().AddColumn("achievement").AddColumn(new TableColumn("success %").RightAligned());
             foreach (string name in CrafterNames.Achievements)

@@ -123,7 +123,7 @@ public static class PolicyAgents
             LoadedPolicy policy;
             var planDecision = spec.Planning switch
             {
-                null or "policy" => PlanDecision.Model,
+                null => PlanDecision.Model,
                 "never" => PlanDecision.Never,
                 "always" => PlanDecision.Always,
                 _ => throw new AgentSpecException($"--planning '{spec.Planning}' is not one of: {string.Join(", ", AgentFactory.PlanningChoices)}."),

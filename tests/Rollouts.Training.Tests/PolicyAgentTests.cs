@@ -165,6 +165,16 @@ public class PolicyAgentTests
         Assert.Equal("always", always.GetProperty("planning").GetString());
     }
 
+    [Fact]
+    public void Planning_policy_is_the_agents_own_choice_for_any_agent()
+    {
+        Assert.Null(AgentFactory.ForcedPlanning(null));
+        Assert.Null(AgentFactory.ForcedPlanning(" Policy "));
+        Assert.Equal("never", AgentFactory.ForcedPlanning("NEVER"));
+        Assert.Equal("always", AgentFactory.ForcedPlanning("always"));
+        Assert.NotNull(AgentFactory.Resolve("teacher", planning: "policy")); // nothing forced, so the teacher takes it
+    }
+
     [Theory]
     [InlineData("teacher", "never", "only for --agent checkpoint")]
     [InlineData("checkpoint", "sometimes", "not one of: policy, never, always")]
