@@ -121,13 +121,8 @@ public static class PolicyAgents
             if (spec.PlanText is not null)
                 throw new AgentSpecException("--plan is only for --agent plan; a checkpoint agent makes its own plans.");
             LoadedPolicy policy;
-            var planDecision = spec.Planning switch
-            {
-                null => PlanDecision.Model,
-                "never" => PlanDecision.Never,
-                "always" => PlanDecision.Always,
-                _ => throw new AgentSpecException($"--planning '{spec.Planning}' is not one of: {string.Join(", ", AgentFactory.PlanningChoices)}."),
-            };
+            // AgentFactory.ForcedPlanning has checked the name ("never", "always"; null: the model decides).
+            var planDecision = spec.Planning is null ? PlanDecision.Model : Enum.Parse<PlanDecision>(spec.Planning, ignoreCase: true);
             try { policy = LoadedPolicy.Load(spec.Argument.Trim(), spec.Temperature, planDecision: planDecision); }
             catch (CheckpointException e) { throw new AgentSpecException(e.Message, e); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException or TypeInitializationException)
