@@ -7,6 +7,7 @@ int threads = 1;            // policy: libtorch threads
 string model = "default";   // policy: default (d128x4) or quick (configs/quick.yaml's d64x2)
 int batch = 64;             // policy: prompts per generation call
 string positions = "rotary"; // policy: rotary or learned position embeddings
+string planning = "policy";  // policy: who decides to plan in the inference measurement (policy, never, always)
 for (int i = 1; i < args.Length; i++)
 {
     if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0)
@@ -34,9 +35,14 @@ for (int i = 1; i < args.Length; i++)
         positions = args[i + 1];
         i++;
     }
+    else if (suite == "policy" && args[i] == "--planning" && i + 1 < args.Length && args[i + 1] is "policy" or "never" or "always")
+    {
+        planning = args[i + 1];
+        i++;
+    }
     else
     {
-        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick] [--positions rotary|learned]");
+        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick] [--positions rotary|learned] [--planning policy|never|always]");
         return 2;
     }
 }
@@ -47,7 +53,7 @@ switch (suite)
         CrafterBenchmark.Run(seconds, Console.Out);
         return 0;
     case "policy":
-        PolicyBench.Run(seconds, threads, model, batch, positions, Console.Out);
+        PolicyBench.Run(seconds, threads, model, batch, positions, planning, Console.Out);
         return 0;
     default:
         Console.Error.WriteLine($"error: unknown benchmark '{suite}'. Known: crafter, policy");

@@ -85,6 +85,7 @@ public static class TorchRuntime
     {
         try
         {
+            NativeAllocatorTuning.Apply();
             using var t = torch.zeros(1);
             return null;
         }

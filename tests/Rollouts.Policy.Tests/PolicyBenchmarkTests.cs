@@ -38,4 +38,40 @@ public sealed class PolicyBenchmarkTests
         Assert.True(D("infer_prefill_ms") > 0 && D("infer_decode_ms") > 0);
         Assert.True(D("infer_prefill_efficiency") > 0 && D("infer_decode_efficiency") > 0);
     }
+
+    [Theory]
+    [InlineData(PlanDecision.Never, "never")]
+    [InlineData(PlanDecision.Always, "always")]
+    public void A_forced_planning_decision_sets_what_the_inference_measurement_generates(PlanDecision planning, string name)
+    {
+        _ = TestVocab.Spec;
+        var config = new PolicyConfig(VocabSize: 96, DModel: 16, Layers: 1, Heads: 2, DFf: 32, MaxContext: 48);
+        var lines = PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Batch: 4, PromptLength: 16,
+            MaxPlanTokens: 4, TrainBatch: 2, Seconds: 0.05, MatmulSize: 64, Planning: planning, MemoryBytes: 1 << 20));
+        var v = lines.Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        double D(string key) => double.Parse(v[key], CultureInfo.InvariantCulture);
+
+        Assert.Equal(name, v["infer_planning"]);
+        if (planning == PlanDecision.Never)
+        {
+            Assert.Equal(0, D("infer_planning_rate"));
+            Assert.Equal(2, D("infer_mean_output_tokens")); // <act> A
+        }
+        else
+        {
+            Assert.Equal(1, D("infer_planning_rate"));
+            Assert.True(D("infer_mean_output_tokens") >= 4, v["infer_mean_output_tokens"]); // <plan> ... </plan> <act> A
+        }
+        Assert.True(D("memory_read_gbytes_per_s") > 0 && D("infer_decode_kv_gbytes_per_s") > 0);
+    }
+
+    [Fact]
+    public void The_decode_steps_read_every_layers_keys_and_values_over_the_context_so_far()
+    {
+        var config = new PolicyConfig(VocabSize: 96, DModel: 16, Layers: 3, Heads: 2, DFf: 32, MaxContext: 48);
+        // Three sampled tokens: the first comes from the prefill, the second and third from one step each, which
+        // attend over 17 and 18 positions: 3 layers x (K and V) x (17 + 18) x 16 floats x 4 bytes.
+        Assert.Equal(3 * 2 * (17 + 18) * 16 * 4, PolicyBenchmark.DecodeKvBytes(config, promptLength: 16, sampledTokens: 3));
+        Assert.Equal(0, PolicyBenchmark.DecodeKvBytes(config, promptLength: 16, sampledTokens: 1));
+    }
 }

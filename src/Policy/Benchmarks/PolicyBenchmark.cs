@@ -15,6 +15,11 @@ namespace Rollouts.Policy.Benchmarks;
 /// <param name="MatmulSize">N of the N×N·N×N float32 matmul that measures the device's peak.</param>
 /// <param name="Threads">libtorch intra-op threads (null: leave as is).</param>
 /// <param name="Device">Where to run; <see cref="TorchRuntime.DefaultDevice"/> when null.</param>
+/// <param name="Planning">Who decides to plan in the inference measurement: the (untrained) model, whose outputs are
+/// about half plans, or forced: never (every output <c>&lt;act&gt; A</c>, as a trained policy emits on 78-99 % of its
+/// steps) or always (a plan on every output).</param>
+/// <param name="MemoryBytes">Size of the buffer whose read rate is the yardstick of the decode steps (they read the
+/// KV cache).</param>
 public sealed record PolicyBenchmarkOptions(
     PolicyConfig? Config = null,
     int Batch = 64,
@@ -24,7 +29,9 @@ public sealed record PolicyBenchmarkOptions(
     double Seconds = 3,
     int MatmulSize = 1024,
     int? Threads = null,
-    Device? Device = null);
+    Device? Device = null,
+    PlanDecision Planning = PlanDecision.Model,
+    long MemoryBytes = 256L << 20);
 
 /// <summary>
 /// Throughput of the policy model: batched KV-cache generation (inference), SFT steps (training),
@@ -47,7 +54,7 @@ public static class PolicyBenchmark
         if (vocab < 80) throw new ArgumentException($"the benchmark needs a vocabulary of at least 80 tokens, got {vocab}.");
         var spec = new TokenSpec(vocab, Pad: 0, Plan: 4, PlanEnd: 5, Act: 6, Eos: 7, Separator: 8,
             ActionIds: Enumerable.Range(9, 17).ToArray(), PlanWordIds: Enumerable.Range(26, 40).ToArray());
-        var grammar = new OutputGrammar(spec, options.MaxPlanTokens);
+        var grammar = new OutputGrammar(spec, options.MaxPlanTokens, planDecision: options.Planning);
         if (options.PromptLength + grammar.MaxOutputTokens > config.MaxContext)
             throw new ArgumentException($"PromptLength {options.PromptLength} + {grammar.MaxOutputTokens} output tokens exceeds MaxContext {config.MaxContext}.");
         var rng = new Random(1);
@@ -77,16 +84,18 @@ public static class PolicyBenchmark
             var prompts = Enumerable.Range(0, options.Batch).Select(_ => RandomPrompt()).ToArray();
             using var gen = new Generator(1, device);
             PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen); // warm-up
-            long generated = 0;
-            double flops = 0;
+            long generated = 0, planned = 0;
+            double flops = 0, kvBytes = 0;
             var (calls, secs) = TimeRepeated(options.Seconds, () =>
             {
                 foreach (var r in PolicyDecoder.Generate(model, grammar, prompts, DecodeOptions.Default, gen))
                 {
                     generated += r.Output.Length;
+                    if (r.Planned) planned++;
                     flops += PrefillFlops(config, options.PromptLength);
                     for (int k = 0; k < r.Output.Length; k++)
                         flops += config.ForwardFlopsPerToken(options.PromptLength + k + 1);
+                    kvBytes += DecodeKvBytes(config, options.PromptLength, r.Output.Length - (grammar.EndWithEos ? 1 : 0));
                 }
             });
             long promptTokens = calls * options.Batch * options.PromptLength;
@@ -120,6 +129,8 @@ public static class PolicyBenchmark
             }
             double callMs = secs * 1000 / calls;
             double prefillFlops = options.Batch * PrefillFlops(config, options.PromptLength);
+            Emit("infer_planning", options.Planning switch { PlanDecision.Never => "never", PlanDecision.Always => "always", _ => "policy" });
+            Emit("infer_planning_rate", (double)planned / (calls * options.Batch));
             Emit("infer_batch", options.Batch);
             Emit("infer_prompt_tokens", options.PromptLength);
             Emit("infer_decisions_per_s", calls * options.Batch / secs);
@@ -142,6 +153,11 @@ public static class PolicyBenchmark
             Emit("infer_prefill_efficiency", prefillFlops / (prefillMs / 1000) / 1e9 / yardstick);
             Emit("infer_decode_ms", decodeMs);
             Emit("infer_decode_efficiency", decodeMs > 0 ? decodeFlops / (decodeMs / 1000) / 1e9 / yardstick : double.NaN);
+            // The decode steps are one token per row: their attention reads every row's cached keys and values, and
+            // that traffic, not the FLOPs, bounds them. Set against the rate this machine reads memory.
+            double memory = MeasureMemoryRead(options.MemoryBytes, device, Math.Max(0.25, options.Seconds / 6));
+            Emit("memory_read_gbytes_per_s", memory);
+            Emit("infer_decode_kv_gbytes_per_s", decodeMs > 0 ? kvBytes / calls / (decodeMs / 1000) / 1e9 : double.NaN);
         }
 
         // 3. Training: SFT steps (forward + backward + AdamW) on prompt + output sequences.
@@ -215,6 +231,38 @@ public static class PolicyBenchmark
         double f = 0;
         for (int j = 0; j < promptLength; j++) f += c.ForwardFlopsPerToken(j + 1, includeLmHead: false);
         return f + 2.0 * c.DModel * c.VocabSize; // LM head at the last prompt position
+    }
+
+    /// <summary>
+    /// Bytes of cached keys and values the decode steps of one output read: each sampled token after the first is one
+    /// step whose attention reads K and V of every layer over the prompt and the tokens before it. A lower bound: rows
+    /// that are done still run until the batch is compacted.
+    /// </summary>
+    internal static double DecodeKvBytes(PolicyConfig c, int promptLength, int sampledTokens)
+    {
+        double bytes = 0;
+        for (int k = 1; k < sampledTokens; k++)
+            bytes += (double)c.Layers * 2 * (promptLength + k) * c.DModel * sizeof(float);
+        return bytes;
+    }
+
+    /// <summary>GB/s of reading a float32 buffer of <paramref name="bytes"/> (a sum over it, repeated).</summary>
+    public static double MeasureMemoryRead(long bytes, Device device, double seconds)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var a = torch.ones(Math.Max(1, bytes / sizeof(float)), device: device);
+        a.sum().Dispose();
+        Synchronize(device);
+        long reps = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds || reps == 0)
+        {
+            a.sum().Dispose();
+            reps++;
+        }
+        Synchronize(device);
+        return (double)a.numel() * sizeof(float) * reps / sw.Elapsed.TotalSeconds / 1e9;
     }
 
     /// <summary>GFLOP/s of repeated float32 N×N matmuls (2N³ FLOPs each).</summary>
