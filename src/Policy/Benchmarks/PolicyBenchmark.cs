@@ -153,8 +153,9 @@ public static class PolicyBenchmark
             Emit("infer_prefill_efficiency", prefillFlops / (prefillMs / 1000) / 1e9 / yardstick);
             Emit("infer_decode_ms", decodeMs);
             Emit("infer_decode_efficiency", decodeMs > 0 ? decodeFlops / (decodeMs / 1000) / 1e9 / yardstick : double.NaN);
-            // The decode steps are one token per row: their attention reads every row's cached keys and values, and
-            // that traffic, not the FLOPs, bounds them. Set against the rate this machine reads memory.
+            // The decode steps are one token per row: their attention reads every row's cached keys and values. Set
+            // against the rate this machine reads memory, that traffic says whether memory or per-operation cost bounds
+            // them (on the 2-core development machine: 1-7 of 37-56 GB/s, so the latter; bench/README.md).
             double memory = MeasureMemoryRead(options.MemoryBytes, device, Math.Max(0.25, options.Seconds / 6));
             Emit("memory_read_gbytes_per_s", memory);
             Emit("infer_decode_kv_gbytes_per_s", decodeMs > 0 ? kvBytes / calls / (decodeMs / 1000) / 1e9 : double.NaN);
