@@ -16,9 +16,9 @@ public sealed class NativeAllocatorTuningTests
         Assert.Equal(expected, NativeAllocatorTuning.SkipReason(glibcTunables, optOut, isLinux));
 
     /// <summary>
-    /// The effect itself: a 16 MB tensor written, freed, allocated again and written again. glibc's defaults map a fresh
-    /// buffer of that size every time (every page faults in again); with the tuning the second buffer is the first one's
-    /// memory, already mapped. Page faults of this thread only, and the writes are done on it (one copy each).
+    /// The effect itself: a 16 MB tensor written and freed, again and again. glibc's defaults map a fresh buffer of that
+    /// size every time (every page faults in again); with the tuning most new buffers are the last one's memory,
+    /// already mapped. Page faults of this thread only, and the writes are done on it (one copy each).
     /// </summary>
     [Fact]
     public void A_freed_large_buffer_is_reused_without_faulting_its_pages_in_again()
@@ -38,10 +38,15 @@ public sealed class NativeAllocatorTuningTests
             using (var data = t.data<float>()) data.CopyFrom(source); // the accessor holds the storage until disposed
             return ThreadMinorFaults() - before;
         }
-        WriteFreshBuffer(); // the first may or may not fault: it can reuse memory earlier tests freed
-        long second = WriteFreshBuffer();
-        long third = WriteFreshBuffer();
-        Assert.True(second < 400 && third < 400, $"a buffer of 4,096 pages faulted {second} and {third} pages when allocated again.");
+        // Sixteen in a row. Some may fault afresh (at first memory that earlier tests freed is reused or not; a
+        // malloc that finds its thread's arena locked by another thread is served from a different arena): seen, up
+        // to four in a row. With glibc's defaults every one does (4,096 pages each).
+        const int rounds = 16;
+        var faults = new long[rounds];
+        for (int i = 0; i < rounds; i++) faults[i] = WriteFreshBuffer();
+        int reused = faults.Count(f => f < 400);
+        Assert.True(reused >= rounds / 2,
+            $"only {reused} of {rounds} buffers of 4,096 pages were reused after a free; faults: {string.Join(", ", faults)}.");
     }
 
     private static long ThreadMinorFaults()
