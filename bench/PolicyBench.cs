@@ -15,7 +15,7 @@ public static class PolicyBench
         var config = (model == "quick"
             ? new PolicyConfig(VocabSize: 512, DModel: 64, Layers: 2, Heads: 4, DFf: 256, MaxContext: 160)
             : PolicyConfig.Default) with { Positions = Enum.Parse<PositionEncoding>(positions, ignoreCase: true) };
-        var decision = planning == "policy" ? PlanDecision.Model : Enum.Parse<PlanDecision>(planning, ignoreCase: true);
+        var decision = PlanDecisionNames.Parse(planning);
         output.WriteLine($"suite=policy model={model} positions={positions} planning={planning}");
         foreach (string line in PolicyBenchmark.Run(new PolicyBenchmarkOptions(Config: config, Batch: batch, Seconds: seconds, Threads: threads,
                      Planning: decision)))

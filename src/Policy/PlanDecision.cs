@@ -13,3 +13,24 @@ public enum PlanDecision
     /// <summary>Every output starts with &lt;plan&gt;: a new plan on every step.</summary>
     Always = 2,
 }
+
+/// <summary>The names the command line uses for a <see cref="PlanDecision"/>: <c>policy</c> (the model decides),
+/// <c>never</c>, <c>always</c>.</summary>
+public static class PlanDecisionNames
+{
+    public static string Name(this PlanDecision decision) => decision switch
+    {
+        PlanDecision.Never => "never",
+        PlanDecision.Always => "always",
+        _ => "policy",
+    };
+
+    /// <summary>The decision a checked name stands for; null or <c>policy</c>: <see cref="PlanDecision.Model"/>.</summary>
+    public static PlanDecision Parse(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        null or "policy" => PlanDecision.Model,
+        "never" => PlanDecision.Never,
+        "always" => PlanDecision.Always,
+        _ => throw new ArgumentException($"'{name}' is not one of: policy, never, always.", nameof(name)),
+    };
+}

@@ -122,7 +122,7 @@ public static class PolicyAgents
                 throw new AgentSpecException("--plan is only for --agent plan; a checkpoint agent makes its own plans.");
             LoadedPolicy policy;
             // AgentFactory.ForcedPlanning has checked the name ("never", "always"; null: the model decides).
-            var planDecision = spec.Planning is null ? PlanDecision.Model : Enum.Parse<PlanDecision>(spec.Planning, ignoreCase: true);
+            var planDecision = PlanDecisionNames.Parse(spec.Planning);
             try { policy = LoadedPolicy.Load(spec.Argument.Trim(), spec.Temperature, planDecision: planDecision); }
             catch (CheckpointException e) { throw new AgentSpecException(e.Message, e); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException or TypeInitializationException)

@@ -129,7 +129,7 @@ public static class PolicyBenchmark
             }
             double callMs = secs * 1000 / calls;
             double prefillFlops = options.Batch * PrefillFlops(config, options.PromptLength);
-            Emit("infer_planning", options.Planning switch { PlanDecision.Never => "never", PlanDecision.Always => "always", _ => "policy" });
+            Emit("infer_planning", options.Planning.Name());
             Emit("infer_planning_rate", (double)planned / (calls * options.Batch));
             Emit("infer_batch", options.Batch);
             Emit("infer_prompt_tokens", options.PromptLength);
