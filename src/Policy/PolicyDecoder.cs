@@ -211,8 +211,17 @@ public static class PolicyDecoder
     /// <c>multinomial</c>, at a fifteenth of its cost on CPU (0.05 instead of 0.75 ms for 32 rows of 512; it was 15 %
     /// of a decode step).
     /// </summary>
-    internal static Tensor SampleRows(Tensor logp, Generator? generator) =>
-        SampleRows(logp, torch.rand(new long[] { logp.shape[0], 1 }, generator: generator, device: logp.device));
+    /// <remarks>TorchSharp's generators are CPU generators whatever device they are made for (its native
+    /// <c>THSGenerator_new</c>), and libtorch refuses a CPU generator for a draw on a GPU: with a generator, the few
+    /// uniforms are drawn on the CPU and moved, so a seed gives the same draws on either device.</remarks>
+    internal static Tensor SampleRows(Tensor logp, Generator? generator)
+    {
+        var shape = new long[] { logp.shape[0], 1 };
+        if (generator is null || logp.device_type == DeviceType.CPU)
+            return SampleRows(logp, torch.rand(shape, generator: generator, device: logp.device));
+        using var uniforms = torch.rand(shape, generator: generator);
+        return SampleRows(logp, uniforms.to(logp.device));
+    }
 
     /// <summary><see cref="SampleRows(Tensor, Generator?)"/> with the uniforms given: <paramref name="uniforms"/> [N, 1] in [0, 1).</summary>
     internal static Tensor SampleRows(Tensor logp, Tensor uniforms)

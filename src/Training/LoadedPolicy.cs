@@ -32,7 +32,7 @@ public sealed class LoadedPolicy : IDisposable
         Info = info;
         Grammar = grammar;
         Decode = decode;
-        _generator = new torch.Generator((ulong)seed, model.Device);
+        _generator = new torch.Generator((ulong)seed, torch.CPU); // TorchSharp generators are CPU ones; the decoder moves its draws
     }
 
     /// <summary>The grammar's token ids for Rollouts.Agent's vocabulary (the same as the learner's).</summary>

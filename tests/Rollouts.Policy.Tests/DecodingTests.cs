@@ -337,4 +337,23 @@ public class DecodingTests
             Assert.Equal(a[i].LogProb, b[i].LogProb, 1e-3f);
         }
     }
+
+    [CudaFact]
+    public void CudaSamplingWithAGeneratorMatchesCpu()
+    {
+        // TorchSharp's generators are CPU generators (a CUDA draw with one throws in libtorch): the decoder draws its
+        // uniforms on the CPU, so one seed samples the same outputs on either device.
+        using var cpu = TinyModel(seed: 4);
+        using var gpu = new PolicyModel(cpu.Config, CUDA, seed: 4);
+        var g = Grammar();
+        using var genCpu = new Generator(11, CPU);
+        using var genGpu = new Generator(11, CUDA);
+        var a = PolicyDecoder.Generate(cpu, g, Prompts, DecodeOptions.Default, genCpu);
+        var b = PolicyDecoder.Generate(gpu, g, Prompts, DecodeOptions.Default, genGpu);
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.Equal(a[i].Output, b[i].Output);
+            Assert.Equal(a[i].LogProb, b[i].LogProb, 1e-3f);
+        }
+    }
 }

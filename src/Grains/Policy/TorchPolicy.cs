@@ -87,7 +87,7 @@ public sealed class TorchDecisionPolicy : IDecisionPolicy
         _model.eval();
         _grammar = PolicySetup.Grammar(config);
         _decode = new DecodeOptions(Temperature: config.Model.Temperature);
-        _generator = new torch.Generator((ulong)(config.Experiment.Seed * 31 + 7), _model.Device);
+        _generator = new torch.Generator((ulong)(config.Experiment.Seed * 31 + 7), torch.CPU); // TorchSharp generators are CPU ones; the decoder moves its draws
     }
 
     public int Version { get; private set; }
