@@ -4,10 +4,12 @@ using Rollouts.Bench;
 string suite = args.Length > 0 ? args[0] : "crafter";
 double seconds = 3;
 int threads = 1;            // policy: libtorch threads
-string model = "default";   // policy: default (d128x4) or quick (configs/quick.yaml's d64x2)
+string model = "default";   // policy: default (d128x4), quick (configs/quick.yaml's d64x2) or dWIDTHxLAYERS
 int batch = 64;             // policy: prompts per generation call
 string positions = "rotary"; // policy: rotary or learned position embeddings
 string planning = "policy";  // policy: who decides to plan in the inference measurement (policy, never, always)
+string device = "cpu";       // policy: cpu, cuda or auto (cuda where there is one)
+int matmulN = 0;             // policy: N of the yardstick matmul (0: 1024 on the CPU, 8192 on a GPU, whose peak small ones miss)
 for (int i = 1; i < args.Length; i++)
 {
     if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0)
@@ -25,7 +27,7 @@ for (int i = 1; i < args.Length; i++)
         batch = b;
         i++;
     }
-    else if (suite == "policy" && args[i] == "--model" && i + 1 < args.Length && args[i + 1] is "default" or "quick")
+    else if (suite == "policy" && args[i] == "--model" && i + 1 < args.Length && PolicyBench.IsKnownShape(args[i + 1]))
     {
         model = args[i + 1];
         i++;
@@ -40,9 +42,23 @@ for (int i = 1; i < args.Length; i++)
         planning = args[i + 1];
         i++;
     }
+    else if (suite == "policy" && args[i] == "--device" && i + 1 < args.Length && args[i + 1] is "cpu" or "cuda" or "auto")
+    {
+        device = args[i + 1];
+        i++;
+    }
+    else if (suite == "policy" && args[i] == "--matmul-n" && i + 1 < args.Length && int.TryParse(args[i + 1], out int n) && n > 0)
+    {
+        matmulN = n;
+        i++;
+    }
     else
     {
-        Console.Error.WriteLine($"error: unknown argument '{args[i]}'. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick] [--positions rotary|learned] [--planning policy|never|always]");
+        string[] flags = ["--seconds", "--threads", "--batch", "--model", "--positions", "--planning", "--device", "--matmul-n"];
+        string problem = flags.Contains(args[i])
+            ? (i + 1 < args.Length ? $"'{args[i + 1]}' is not a valid value for {args[i]}" : $"{args[i]} needs a value")
+            : $"unknown argument '{args[i]}'";
+        Console.Error.WriteLine($"error: {problem}. Usage: rollouts-bench crafter [--seconds S] | rollouts-bench policy [--seconds S] [--threads N] [--batch B] [--model default|quick|dWIDTHxLAYERS] [--positions rotary|learned] [--planning policy|never|always] [--device cpu|cuda|auto] [--matmul-n N]");
         return 2;
     }
 }
@@ -53,8 +69,7 @@ switch (suite)
         CrafterBenchmark.Run(seconds, Console.Out);
         return 0;
     case "policy":
-        PolicyBench.Run(seconds, threads, model, batch, positions, planning, Console.Out);
-        return 0;
+        return PolicyBench.Run(seconds, threads, model, batch, positions, planning, device, matmulN, Console.Out, Console.Error);
     default:
         Console.Error.WriteLine($"error: unknown benchmark '{suite}'. Known: crafter, policy");
         return 2;

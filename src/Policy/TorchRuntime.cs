@@ -29,7 +29,7 @@ public static class TorchRuntime
     {
         if (LoadError.Value is { } e)
             throw new InvalidOperationException(
-                "TorchSharp's native library could not be loaded. " + (DiagnoseGlibcxx() ??
+                "TorchSharp's native library could not be loaded. " + (DiagnoseGlibcxx() ?? DiagnoseMissingLibTorch(Innermost(e).Message) ??
                 "If the loader reports \"version `GLIBCXX_3.4.32' not found\", the project that builds this application must import " +
                 "build/TorchSharpNative.targets (see src/Policy/README.md).") +
                 " TorchSharp says: " + FirstLine(Innermost(e).Message), e);
@@ -62,6 +62,16 @@ public static class TorchRuntime
             return null;
         }
     }
+
+    /// <summary>
+    /// A hint when libtorch itself was not found: a build with <c>-p:TorchBackend=system</c> ships no libtorch and takes
+    /// the one on LD_LIBRARY_PATH (README, "Configuration"); null for other failures.
+    /// </summary>
+    public static string? DiagnoseMissingLibTorch(string torchSharpMessage) =>
+        torchSharpMessage.Contains("doesn't contain a reference to libtorch", StringComparison.Ordinal)
+            ? "libtorch was not found: a build made with -p:TorchBackend=system has none of its own, so set LD_LIBRARY_PATH to a " +
+              "libtorch lib folder, e.g. an installed PyTorch's: python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), \"lib\"))'."
+            : null;
 
     private static string FirstLine(string s)
     {
