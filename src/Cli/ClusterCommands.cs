@@ -123,6 +123,7 @@ internal static class ClusterCommands
     private static async Task<int> RunAsync(string configPath, string outDir, int dashboardPort, bool quiet, CancellationToken ct)
     {
         var config = ConfigLoader.Load(configPath);
+        Rollouts.Grains.Policy.PolicySetup.CheckDeviceAvailable(config, configPath); // every role runs here: a GPU the config asks for must be here
         string yaml = File.ReadAllText(configPath);
         Directory.CreateDirectory(outDir);
         var settings = new SiloSettings

@@ -44,6 +44,7 @@ public static class TrainCommand
             config = ConfigLoader.Load(configPath);
             if (threads <= 0) throw new TrainingException($"--threads must be positive, got {threads}.");
             if (sftThreads <= 0) throw new TrainingException($"--sft-threads must be positive, got {sftThreads}.");
+            Rollouts.Grains.Policy.PolicySetup.CheckDeviceAvailable(config, configPath);
             dir = outDir ?? Path.Combine("runs", "train-" + config.Experiment.Name);
             if (sftCheckpoint is not null) TrainingRun.CheckSftCheckpoint(config, sftCheckpoint, configPath);
             TrainingRun.PrepareOutDir(dir);

@@ -140,6 +140,22 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void A_cuda_config_without_a_usable_gpu_is_refused_before_anything_is_written()
+    {
+        if (TorchRuntime.CudaAvailable) return; // a GPU machine runs it; the refusal is for machines without one
+        using var dir = new TempDir();
+        string config = Path.Combine(dir.Path, "tiny-cuda.yaml");
+        File.WriteAllText(config, TinyYaml.Replace("  max_output_tokens: 12", "  max_output_tokens: 12\n  device: cuda"));
+        string outDir = Path.Combine(dir.Path, "run");
+        var (code, stdout, stderr) = Train(config, outDir);
+        Assert.Equal(2, code);
+        Assert.Contains(config, stderr);
+        Assert.Contains("model.device is cuda", stderr);
+        Assert.DoesNotContain("teacher", stdout);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public void A_malformed_config_names_the_file_and_the_field()
     {
         using var dir = new TempDir();

@@ -40,6 +40,17 @@ public static class PolicySetup
         _ => torch.CPU,
     };
 
+    /// <summary>
+    /// Stops before any work when the config asks for CUDA and this process cannot use it (no GPU, or a CPU-only
+    /// libtorch), naming the file and the field; otherwise the first model built on the GPU would fail minutes in.
+    /// </summary>
+    public static void CheckDeviceAvailable(RolloutsConfig config, string configPath)
+    {
+        if (config.Model.Device != "cuda" || TorchRuntime.CudaAvailable) return;
+        throw new ConfigException($"{configPath}: model.device is cuda, but this process cannot use a CUDA device (it needs a GPU and " +
+            "a CUDA libtorch: README, \"Policy and training\"); set model.device to cpu, or to auto to use a GPU where there is one.");
+    }
+
     /// <summary>A fresh model; every process of the experiment starts from the same weights (seeded by the experiment).</summary>
     public static PolicyModel NewModel(RolloutsConfig config)
     {
