@@ -28,7 +28,7 @@ public static class PolicyBench
         };
         if (where is null)
         {
-            error.WriteLine("error: --device cuda, but no CUDA device is available (a GPU and the CUDA libtorch: README, \"Configuration\").");
+            error.WriteLine("error: --device cuda, but no CUDA device is available (it needs a GPU and a CUDA libtorch: README, \"Policy and training\").");
             return 2;
         }
         if (matmulN == 0) matmulN = where.type == TorchSharp.DeviceType.CUDA ? 8192 : 1024;

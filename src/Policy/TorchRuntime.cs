@@ -65,7 +65,7 @@ public static class TorchRuntime
 
     /// <summary>
     /// A hint when libtorch itself was not found: a build with <c>-p:TorchBackend=system</c> ships no libtorch and takes
-    /// the one on LD_LIBRARY_PATH (README, "Configuration"); null for other failures.
+    /// the one on LD_LIBRARY_PATH (README, "Policy and training"); null for other failures.
     /// </summary>
     public static string? DiagnoseMissingLibTorch(string torchSharpMessage) =>
         torchSharpMessage.Contains("doesn't contain a reference to libtorch", StringComparison.Ordinal)
