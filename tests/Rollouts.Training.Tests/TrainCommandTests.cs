@@ -52,6 +52,14 @@ public class TrainCommandTests
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Writes <paramref name="yaml"/> as a config in <paramref name="dir"/>; returns its path and an out folder not yet made.</summary>
+    private static (string Config, string OutDir) WriteConfig(TempDir dir, string fileName, string yaml)
+    {
+        string config = Path.Combine(dir.Path, fileName);
+        File.WriteAllText(config, yaml);
+        return (config, Path.Combine(dir.Path, "run"));
+    }
+
     [Fact]
     public void A_tiny_run_writes_summary_metrics_and_loadable_checkpoints()
     {
@@ -130,9 +138,7 @@ public class TrainCommandTests
     public void A_bad_thread_count_is_refused_before_anything_is_written()
     {
         using var dir = new TempDir();
-        string config = Path.Combine(dir.Path, "tiny.yaml");
-        File.WriteAllText(config, TinyYaml);
-        string outDir = Path.Combine(dir.Path, "run");
+        var (config, outDir) = WriteConfig(dir, "tiny.yaml", TinyYaml);
         var (code, _, stderr) = Train(config, outDir, sftThreads: 0);
         Assert.Equal(2, code);
         Assert.Contains("--sft-threads must be positive, got 0", stderr);
@@ -144,9 +150,7 @@ public class TrainCommandTests
     {
         if (TorchRuntime.CudaAvailable) return; // a GPU machine runs it; the refusal is for machines without one
         using var dir = new TempDir();
-        string config = Path.Combine(dir.Path, "tiny-cuda.yaml");
-        File.WriteAllText(config, TinyYaml.Replace("  max_output_tokens: 12", "  max_output_tokens: 12\n  device: cuda"));
-        string outDir = Path.Combine(dir.Path, "run");
+        var (config, outDir) = WriteConfig(dir, "tiny-cuda.yaml", TinyYaml.Replace("  max_output_tokens: 12", "  max_output_tokens: 12\n  device: cuda"));
         var (code, stdout, stderr) = Train(config, outDir);
         Assert.Equal(2, code);
         Assert.Contains(config, stderr);
@@ -159,9 +163,7 @@ public class TrainCommandTests
     public void A_malformed_config_names_the_file_and_the_field()
     {
         using var dir = new TempDir();
-        string config = Path.Combine(dir.Path, "bad.yaml");
-        File.WriteAllText(config, TinyYaml.Replace("chunk_length: 16", "chunk_lenght: 16"));
-        string outDir = Path.Combine(dir.Path, "run");
+        var (config, outDir) = WriteConfig(dir, "bad.yaml", TinyYaml.Replace("chunk_length: 16", "chunk_lenght: 16"));
         var (code, _, stderr) = Train(config, outDir);
         Assert.Equal(2, code);
         Assert.Contains("bad.yaml", stderr);
