@@ -20,17 +20,12 @@ public static class PolicyBench
             error.WriteLine("error: " + e.Message);
             return 2;
         }
-        var where = device switch
-        {
-            "cuda" => TorchRuntime.CudaAvailable ? TorchSharp.torch.CUDA : null,
-            "auto" => TorchRuntime.DefaultDevice,
-            _ => TorchSharp.torch.CPU,
-        };
-        if (where is null)
+        if (device == "cuda" && !TorchRuntime.CudaAvailable) // asked first: torch.CUDA itself throws without one
         {
             error.WriteLine("error: --device cuda, but no CUDA device is available (it needs a GPU and a CUDA libtorch: README, \"Policy and training\").");
             return 2;
         }
+        var where = TorchRuntime.ResolveDevice(device);
         if (matmulN == 0) matmulN = where.type == TorchSharp.DeviceType.CUDA ? 8192 : 1024;
         var config = Shape(model) with { Positions = Enum.Parse<PositionEncoding>(positions, ignoreCase: true) };
         var decision = PlanDecisionNames.Parse(planning);

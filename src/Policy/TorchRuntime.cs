@@ -11,6 +11,15 @@ public static class TorchRuntime
     /// <summary>CUDA when a GPU and the CUDA backend are present, else CPU.</summary>
     public static Device DefaultDevice => CudaAvailable ? torch.CUDA : torch.CPU;
 
+    /// <summary>The device a config or command line names: cpu, cuda, or auto (<see cref="DefaultDevice"/>).</summary>
+    public static Device ResolveDevice(string name) => name switch
+    {
+        "cpu" => torch.CPU,
+        "cuda" => torch.CUDA,
+        "auto" => DefaultDevice,
+        _ => throw new ArgumentException($"unknown device '{name}': use cpu, cuda or auto.", nameof(name)),
+    };
+
     public static bool CudaAvailable
     {
         get

@@ -33,6 +33,14 @@ public class TorchBackendTests
         Assert.Null(TorchRuntime.DiagnoseMissingLibTorch("/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found"));
     }
 
+    [Fact]
+    public void DeviceNamesResolveAsConfigsAndTheBenchUseThem()
+    {
+        Assert.Equal(TorchSharp.DeviceType.CPU, TorchRuntime.ResolveDevice("cpu").type);
+        Assert.Equal(TorchRuntime.DefaultDevice.type, TorchRuntime.ResolveDevice("auto").type);
+        Assert.Contains("cpu, cuda or auto", Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("gpu")).Message);
+    }
+
     private static string[] PackageReferences(string backend)
     {
         string project = Path.Combine(RepositoryRoot(), "src", "Policy", "Rollouts.Policy.csproj");

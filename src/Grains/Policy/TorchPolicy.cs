@@ -33,12 +33,7 @@ public static class PolicySetup
         MaxContext: config.Model.Context,
         Positions: Enum.Parse<PositionEncoding>(config.Model.Positions, ignoreCase: true)); // rotary|learned, checked by the config
 
-    public static torch.Device Device(RolloutsConfig config) => config.Model.Device switch
-    {
-        "cuda" => torch.CUDA,
-        "auto" => TorchRuntime.DefaultDevice,
-        _ => torch.CPU,
-    };
+    public static torch.Device Device(RolloutsConfig config) => TorchRuntime.ResolveDevice(config.Model.Device); // cpu|cuda|auto, checked by the config
 
     /// <summary>
     /// Stops before any work when the config asks for CUDA and this process cannot use it (no GPU, or a CPU-only
