@@ -17,6 +17,26 @@ public sealed class CudaFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// A theory that reads the repository (MSBuild evaluation of its projects): skipped where the test binaries run outside a
+/// source tree, as on a GPU image that carries only the built tests; under <c>dotnet test</c> in a clone it always runs.
+/// </summary>
+public sealed class SourceTreeTheoryAttribute : TheoryAttribute
+{
+    public SourceTreeTheoryAttribute()
+    {
+        if (RepositoryRoot() is null) Skip = $"needs the source tree (no Rollouts.sln above {AppContext.BaseDirectory})";
+    }
+
+    /// <summary>The nearest folder above the test binaries that holds Rollouts.sln, or null.</summary>
+    public static string? RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Rollouts.sln"))) return dir.FullName;
+        return null;
+    }
+}
+
 /// <summary>A small vocabulary laid out like the real one: specials, plan words, actions, observation words.</summary>
 public static class TestVocab
 {

@@ -9,7 +9,7 @@ namespace Rollouts.Policy.Tests;
 /// </summary>
 public class TorchBackendTests
 {
-    [Theory]
+    [SourceTreeTheory]
     [InlineData("cpu", "libtorch-cpu-linux-x64")]
     [InlineData("cuda", "libtorch-cuda-12.8-linux-x64")]
     [InlineData("system", null)]
@@ -43,7 +43,8 @@ public class TorchBackendTests
 
     private static string[] PackageReferences(string backend)
     {
-        string project = Path.Combine(RepositoryRoot(), "src", "Policy", "Rollouts.Policy.csproj");
+        string project = Path.Combine(SourceTreeTheoryAttribute.RepositoryRoot()
+            ?? throw new InvalidOperationException($"no Rollouts.sln above {AppContext.BaseDirectory}"), "src", "Policy", "Rollouts.Policy.csproj");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "msbuild", project, "-getItem:PackageReference", $"-p:TorchBackend={backend}", "-nologo" }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
@@ -54,12 +55,5 @@ public class TorchBackendTests
         using var json = JsonDocument.Parse(stdout.Result);
         return json.RootElement.GetProperty("Items").GetProperty("PackageReference").EnumerateArray()
             .Select(e => e.GetProperty("Identity").GetString()!).ToArray();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Rollouts.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Rollouts.sln above {AppContext.BaseDirectory}");
     }
 }
