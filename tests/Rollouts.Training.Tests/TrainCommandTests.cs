@@ -64,9 +64,7 @@ public class TrainCommandTests
     public void A_tiny_run_writes_summary_metrics_and_loadable_checkpoints()
     {
         using var dir = new TempDir();
-        string config = Path.Combine(dir.Path, "tiny.yaml");
-        File.WriteAllText(config, TinyYaml);
-        string outDir = Path.Combine(dir.Path, "run");
+        var (config, outDir) = WriteConfig(dir, "tiny.yaml", TinyYaml);
         var (code, stdout, stderr) = Train(config, outDir, sftThreads: 2);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
         Assert.Contains("teacher", stdout);
@@ -180,8 +178,7 @@ public class TrainCommandTests
     public void An_unwritable_out_is_refused_before_anything_runs_and_nothing_is_overwritten()
     {
         using var dir = new TempDir();
-        string config = Path.Combine(dir.Path, "tiny.yaml");
-        File.WriteAllText(config, TinyYaml);
+        var (config, _) = WriteConfig(dir, "tiny.yaml", TinyYaml);
         string file = Path.Combine(dir.Path, "a-file");
         File.WriteAllText(file, "keep me");
         var (code, _, stderr) = Train(config, file);
