@@ -263,7 +263,15 @@ public static class PolicyScorer
 
     /// <summary>The SFT loss with the layout chosen: <paramref name="pack"/> false puts one sequence per row (for comparisons).</summary>
     internal static Tensor OutputCrossEntropy(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs,
-        TargetEmphasis? emphasis, bool pack)
+        TargetEmphasis? emphasis, bool pack) => OutputCrossEntropy(model, pad, prompts, outputs, emphasis, pack, denominator: null);
+
+    /// <summary>
+    /// The weighted sum of the output tokens' cross-entropy divided by <paramref name="denominator"/>, or by the batch's own
+    /// total weight when null: a shard of a batch divided by the whole batch's <see cref="LossWeight"/> gives a loss whose
+    /// gradients, summed over the shards, are the whole batch's.
+    /// </summary>
+    internal static Tensor OutputCrossEntropy(PolicyModel model, int pad, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs,
+        TargetEmphasis? emphasis, bool pack, double? denominator)
     {
         using var scope = torch.NewDisposeScope();
         var sb = ScoringBatch.Build(model.Config, pad, prompts, outputs, model.Device, pack);
@@ -276,8 +284,18 @@ public static class PolicyScorer
             var hit = torch.isin(sb.Targets, ids).to(weight.dtype);
             weight = weight * (hit * (e.Weight - 1.0) + 1.0);
         }
-        var loss = (nll * weight).sum() / weight.sum();
+        var loss = denominator is { } total ? (nll * weight).sum() / total : (nll * weight).sum() / weight.sum();
         return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The total weight of the output tokens in the SFT loss: their count, with <paramref name="emphasis"/>'s tokens counted its weight times.</summary>
+    internal static double LossWeight(IReadOnlyList<int[]> outputs, TargetEmphasis? emphasis)
+    {
+        double total = 0;
+        foreach (var output in outputs)
+            foreach (int token in output)
+                total += emphasis is { Weight: not 1.0 } e && e.TokenIds.Contains(token) ? e.Weight : 1.0;
+        return total;
     }
 }
 

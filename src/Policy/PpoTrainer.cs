@@ -80,9 +80,14 @@ public sealed class PpoTrainer : IDisposable
     private readonly Random rng;
     private ValueHeadFit? _valueFit;
 
+    private readonly GradientShards? shards;
+
     /// <param name="reference">The frozen reference (SFT) policy for the KL penalty; required when KlCoef &gt; 0.</param>
-    public PpoTrainer(PolicyModel model, OutputGrammar grammar, PpoOptions? options = null, PolicyModel? reference = null)
+    /// <param name="shards">Parts each minibatch is split into, each on its own thread with its own copies of the model
+    /// and the reference (<see cref="GradientShards"/>): the same update up to float rounding. For the CPU.</param>
+    public PpoTrainer(PolicyModel model, OutputGrammar grammar, PpoOptions? options = null, PolicyModel? reference = null, int shards = 1)
     {
+        if (shards < 1) throw new ArgumentException($"shards must be at least 1, got {shards}.", nameof(shards));
         Model = model;
         Grammar = grammar;
         Options = (options ?? new PpoOptions()).Validate();
@@ -91,7 +96,12 @@ public sealed class PpoTrainer : IDisposable
         Reference = reference;
         optimizer = Options.Optimizer.Create(model);
         rng = new Random(Options.Seed);
+        Shards = shards;
+        if (shards > 1) this.shards = new GradientShards(model, shards, Options.KlCoef > 0 ? reference : null);
     }
+
+    /// <summary>Parts each minibatch is split into (1: the whole minibatch on the calling thread).</summary>
+    public int Shards { get; }
 
     public PolicyModel Model { get; }
     public PolicyModel? Reference { get; }
@@ -118,53 +128,36 @@ public sealed class PpoTrainer : IDisposable
             {
                 var mb_inds = b_inds[start..Math.Min(n, start + o.MinibatchSize)];
                 using var scope = torch.NewDisposeScope();
-                var device = Model.Device;
-                var prompts = mb_inds.Select(i => batch.Prompts[i]).ToArray();
-                var outputs = mb_inds.Select(i => batch.Outputs[i]).ToArray();
-                var b_logprobs = torch.tensor(mb_inds.Select(i => batch.OldLogProbs[i]).ToArray(), device: device);
-                var b_values = torch.tensor(mb_inds.Select(i => batch.OldValues[i]).ToArray(), device: device);
-                var b_returns = torch.tensor(mb_inds.Select(i => batch.Returns[i]).ToArray(), device: device);
-                var mb_advantages = torch.tensor(mb_inds.Select(i => batch.Advantages[i]).ToArray(), device: device);
-
-                var scores = PolicyScorer.Score(Model, Grammar, prompts, outputs, o.Temperature);
-                var newlogprob = scores.SumLogProbs;
-                var entropy = scores.SumEntropy;
-                var newvalue = scores.Values;
-
-                if (o.NormAdv) mb_advantages = Ppo.NormalizeAdvantages(mb_advantages);
-                var surrogate = Ppo.ClippedSurrogate(newlogprob, b_logprobs, mb_advantages, o.ClipCoef);
-                var pg_loss = surrogate.Loss;
-                var v_loss = Ppo.ValueLoss(newvalue, b_values, b_returns, o.ClipVloss ? o.ClipCoef : null);
-                var entropy_loss = Ppo.EntropyBonus(entropy);
-                var loss = pg_loss - o.EntCoef * entropy_loss + o.VfCoef * v_loss;
-                float klRef = 0;
-                if (Reference is not null && o.KlCoef > 0)
-                {
-                    SequenceScores refScores;
-                    using (torch.no_grad())
-                    {
-                        Reference.eval();
-                        refScores = PolicyScorer.Score(Reference, Grammar, prompts, outputs, o.Temperature);
-                    }
-                    var kl_ref = Ppo.KlToReference(scores.TokenLogProbs, refScores.TokenLogProbs, scores.OutputMask);
-                    loss = loss + o.KlCoef * kl_ref;
-                    klRef = kl_ref.item<float>();
-                }
+                // Normalised over the whole minibatch here: the shards each see only their part of it.
+                var advantages = torch.tensor(mb_inds.Select(i => batch.Advantages[i]).ToArray());
+                if (o.NormAdv) advantages = Ppo.NormalizeAdvantages(advantages);
+                var normalized = advantages.data<float>().ToArray();
 
                 optimizer.zero_grad();
-                loss.backward();
+                MinibatchTerms terms;
+                if (shards is null || mb_inds.Length < Shards)
+                    terms = MinibatchBackward(Model, Reference, batch, mb_inds, normalized, share: 1.0);
+                else
+                {
+                    var groups = GradientShards.Balance(mb_inds.Length, k => batch.Prompts[mb_inds[k]].Length + batch.Outputs[mb_inds[k]].Length, Shards);
+                    var parts = new MinibatchTerms[Shards];
+                    shards.Backward((shard, model, reference) => parts[shard] = MinibatchBackward(model, reference, batch,
+                        groups[shard].Select(k => mb_inds[k]).ToArray(), groups[shard].Select(k => normalized[k]).ToArray(),
+                        share: (double)groups[shard].Count / mb_inds.Length));
+                    terms = MinibatchTerms.Sum(parts);
+                }
                 torch.nn.utils.clip_grad_norm_(Model.parameters(), o.Optimizer.MaxGradNorm);
                 optimizer.step();
                 Step++;
 
-                approx_kl = surrogate.ApproxKl;
-                pgSum += pg_loss.item<float>();
-                vSum += v_loss.item<float>();
-                entSum += entropy_loss.item<float>();
-                klRefSum += klRef;
-                oldKlSum += surrogate.OldApproxKl;
-                klSum += surrogate.ApproxKl;
-                clipSum += surrogate.ClipFraction;
+                approx_kl = terms.ApproxKl;
+                pgSum += terms.PgLoss;
+                vSum += terms.VLoss;
+                entSum += terms.Entropy;
+                klRefSum += terms.KlRef;
+                oldKlSum += terms.OldApproxKl;
+                klSum += terms.ApproxKl;
+                clipSum += terms.ClipFraction;
                 minibatches++;
             }
             if (o.TargetKl is double target && approx_kl > target) break;
@@ -173,6 +166,57 @@ public sealed class PpoTrainer : IDisposable
         return new PpoStats((float)(pgSum / m), (float)(vSum / m), (float)(entSum / m), (float)(klRefSum / m),
             (float)(oldKlSum / m), (float)(klSum / m), (float)(clipSum / m),
             Ppo.ExplainedVariance(batch.OldValues, batch.Returns), epochs, minibatches, Step);
+    }
+
+    /// <summary>One minibatch's (or shard's) loss terms, each already multiplied by its share of the minibatch.</summary>
+    private readonly record struct MinibatchTerms(float PgLoss, float VLoss, float Entropy, float KlRef, float OldApproxKl, float ApproxKl, float ClipFraction)
+    {
+        public static MinibatchTerms Sum(MinibatchTerms[] parts) => new(
+            parts.Sum(p => p.PgLoss), parts.Sum(p => p.VLoss), parts.Sum(p => p.Entropy), parts.Sum(p => p.KlRef),
+            parts.Sum(p => p.OldApproxKl), parts.Sum(p => p.ApproxKl), parts.Sum(p => p.ClipFraction));
+    }
+
+    /// <summary>
+    /// The PPO loss on the samples <paramref name="indices"/> of <paramref name="batch"/>, times <paramref name="share"/>,
+    /// and its backward pass. Every term is a mean over samples, so the shares of a minibatch's parts (their sizes over
+    /// the minibatch's) add up to the whole minibatch's loss and gradients.
+    /// </summary>
+    private MinibatchTerms MinibatchBackward(PolicyModel model, PolicyModel? reference, PpoBatch batch, int[] indices,
+        float[] normalizedAdvantages, double share)
+    {
+        var o = Options;
+        using var scope = torch.NewDisposeScope();
+        var device = model.Device;
+        var prompts = indices.Select(i => batch.Prompts[i]).ToArray();
+        var outputs = indices.Select(i => batch.Outputs[i]).ToArray();
+        var b_logprobs = torch.tensor(indices.Select(i => batch.OldLogProbs[i]).ToArray(), device: device);
+        var b_values = torch.tensor(indices.Select(i => batch.OldValues[i]).ToArray(), device: device);
+        var b_returns = torch.tensor(indices.Select(i => batch.Returns[i]).ToArray(), device: device);
+        var mb_advantages = torch.tensor(normalizedAdvantages, device: device);
+
+        var scores = PolicyScorer.Score(model, Grammar, prompts, outputs, o.Temperature);
+        var surrogate = Ppo.ClippedSurrogate(scores.SumLogProbs, b_logprobs, mb_advantages, o.ClipCoef);
+        var pg_loss = surrogate.Loss;
+        var v_loss = Ppo.ValueLoss(scores.Values, b_values, b_returns, o.ClipVloss ? o.ClipCoef : null);
+        var entropy_loss = Ppo.EntropyBonus(scores.SumEntropy);
+        var loss = pg_loss - o.EntCoef * entropy_loss + o.VfCoef * v_loss;
+        float klRef = 0;
+        if (reference is not null && o.KlCoef > 0)
+        {
+            SequenceScores refScores;
+            using (torch.no_grad())
+            {
+                reference.eval();
+                refScores = PolicyScorer.Score(reference, Grammar, prompts, outputs, o.Temperature);
+            }
+            var kl_ref = Ppo.KlToReference(scores.TokenLogProbs, refScores.TokenLogProbs, scores.OutputMask);
+            loss = loss + o.KlCoef * kl_ref;
+            klRef = kl_ref.item<float>();
+        }
+        (share == 1.0 ? loss : loss * share).backward();
+        float s = (float)share;
+        return new MinibatchTerms(pg_loss.item<float>() * s, v_loss.item<float>() * s, entropy_loss.item<float>() * s, klRef * s,
+            surrogate.OldApproxKl * s, surrogate.ApproxKl * s, surrogate.ClipFraction * s);
     }
 
     /// <summary>
@@ -227,6 +271,7 @@ public sealed class PpoTrainer : IDisposable
 
     public void Dispose()
     {
+        shards?.Dispose();
         optimizer.Dispose();
         _valueFit?.Dispose();
     }

@@ -41,14 +41,27 @@ public sealed class SftTrainer : IDisposable
     private readonly AdamW optimizer;
     private readonly int pad;
 
-    public SftTrainer(PolicyModel model, int padId, OptimizerOptions? options = null, TargetEmphasis? emphasis = null)
+    private readonly GradientShards? shards;
+
+    /// <param name="shards">
+    /// How many parts each batch is split into, each on its own thread with its own copy of the model and one libtorch
+    /// thread (<see cref="GradientShards"/>); their gradients add up to the whole batch's, so a step is the same step up
+    /// to float rounding. For the CPU (bench/README.md).
+    /// </param>
+    public SftTrainer(PolicyModel model, int padId, OptimizerOptions? options = null, TargetEmphasis? emphasis = null, int shards = 1)
     {
+        if (shards < 1) throw new ArgumentException($"shards must be at least 1, got {shards}.", nameof(shards));
         Model = model;
         pad = padId;
         Options = (options ?? new OptimizerOptions()).Validate();
         Emphasis = emphasis?.Validate();
         optimizer = Options.Create(model);
+        Shards = shards;
+        if (shards > 1) this.shards = new GradientShards(model, shards);
     }
+
+    /// <summary>Parts each batch is split into (1: the whole batch on the calling thread).</summary>
+    public int Shards { get; }
 
     /// <summary>Targets that weigh more in the loss (null: every output token alike).</summary>
     public TargetEmphasis? Emphasis { get; }
@@ -83,12 +96,38 @@ public sealed class SftTrainer : IDisposable
         using var scope = torch.NewDisposeScope();
         Model.train();
         optimizer.zero_grad();
-        var loss = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis, PackSequences);
-        loss.backward();
+        float loss;
+        if (Shards == 1 || prompts.Count < Shards)
+        {
+            var whole = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis, PackSequences);
+            whole.backward();
+            loss = whole.item<float>();
+        }
+        else
+            loss = ShardedBackward(prompts, outputs);
         double norm = torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
         optimizer.step();
         Step++;
-        return new SftStepStats(Step, loss.item<float>(), norm, outputs.Sum(o => o.Length));
+        return new SftStepStats(Step, loss, norm, outputs.Sum(o => o.Length));
+    }
+
+    // Each shard's loss is its part of the whole batch's weighted sum over the whole batch's weight, so the shards' losses
+    // and gradients add up to the whole batch's.
+    private float ShardedBackward(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
+    {
+        if (prompts.Count != outputs.Count) throw new ArgumentException($"{prompts.Count} prompts but {outputs.Count} outputs.");
+        double total = PolicyScorer.LossWeight(outputs, Emphasis);
+        // Null entries count as empty here and are reported by the scoring batch.
+        var groups = GradientShards.Balance(prompts.Count, i => (prompts[i]?.Length ?? 0) + (outputs[i]?.Length ?? 0), Shards);
+        var losses = new float[Shards];
+        shards!.Backward((shard, model, _) =>
+        {
+            var part = PolicyScorer.OutputCrossEntropy(model, pad, groups[shard].Select(i => prompts[i]).ToArray(),
+                groups[shard].Select(i => outputs[i]).ToArray(), Emphasis, PackSequences, total);
+            part.backward();
+            losses[shard] = part.item<float>();
+        });
+        return losses.Sum();
     }
 
     /// <summary>The SFT loss on a batch without updating anything.</summary>
@@ -111,5 +150,9 @@ public sealed class SftTrainer : IDisposable
         return info;
     }
 
-    public void Dispose() => optimizer.Dispose();
+    public void Dispose()
+    {
+        shards?.Dispose();
+        optimizer.Dispose();
+    }
 }

@@ -28,7 +28,7 @@ public static class TrainingReport
     };
 
     /// <summary>
-    /// Keys: <c>config, out_dir, wall_seconds, threads, sft_threads, sft_checkpoint (with --sft-checkpoint), eval {episodes, length, seed, temperature, teacher_schedule},
+    /// Keys: <c>config, out_dir, wall_seconds, threads, sft_threads, update_shards, sft_checkpoint (with --sft-checkpoint), eval {episodes, length, seed, temperature, teacher_schedule},
     /// teacher/sft/ppo {crafter_score, progression, mean_return, mean_length, planning_rate, plan_tokens_per_step,
     /// success_rates, episodes, eval_seconds, checkpoint}, sft_training {...}, ppo_training {...}, targets {...}</c>.
     /// </summary>
@@ -44,6 +44,7 @@ public static class TrainingReport
             w.WriteNumber("wall_seconds", Math.Round(r.WallSeconds, 1));
             w.WriteNumber("threads", options.Threads);
             w.WriteNumber("sft_threads", options.SftThreads);
+            w.WriteNumber("update_shards", r.UpdateShards);
             if (options.SftCheckpoint is string from) w.WriteString("sft_checkpoint", Path.GetFullPath(from));
             w.WriteStartObject("model");
             w.WriteNumber("d_model", config.Model.DModel);

@@ -43,9 +43,9 @@ public sealed record TrainingOptions
     public string? ConfigPath { get; init; }
     /// <summary>libtorch intra-op threads for rollouts and evaluations (1 is fastest for small models on a busy 2-core machine).</summary>
     public int Threads { get; init; } = 1;
-    /// <summary>libtorch intra-op threads for the SFT steps and the PPO updates: large batched matmuls with nothing else
-    /// running, where more threads pay (16 vs 8.4 SFT steps/s with 2 vs 1 on 2 cores), unlike small-batch decoding beside
-    /// env stepping.</summary>
+    /// <summary>Threads for the SFT steps and the PPO updates, with nothing else running, where more threads pay, unlike
+    /// small-batch decoding beside env stepping. On the CPU each thread takes a shard of every SFT batch and PPO minibatch
+    /// with a model copy of its own and one libtorch thread (GradientShards), else they are libtorch's intra-op threads.</summary>
     public int SftThreads { get; init; } = 1;
     /// <summary>Episodes evaluated at once (one batched model call per step for all of them).</summary>
     public int EvalConcurrency { get; init; } = 32;
@@ -69,7 +69,7 @@ public sealed record TrainingResult(
     AgentEvaluation Teacher, AgentEvaluation Sft, AgentEvaluation Ppo,
     double SftLoss, long SftSamples, double SftRecords, double SftSeconds,
     IReadOnlyList<PpoIterationMetrics> Iterations, long PpoEnvSteps, double PpoSeconds, double WallSeconds,
-    string SftCheckpoint, string PpoCheckpoint, string SummaryPath, string MetricsPath);
+    string SftCheckpoint, string PpoCheckpoint, string SummaryPath, string MetricsPath, int UpdateShards = 1);
 
 /// <summary>
 /// <c>rollouts train</c> in one process, on the same learner algorithm and acting policy as the distributed run
@@ -101,7 +101,9 @@ public static class TrainingRun
         // (e) first: the teacher on the evaluation seeds (it is fast and sets the bar).
         var teacher = EvaluateTeacher(config, observer, cancellation);
 
-        using var learner = new TorchLearnerAlgorithm(config);
+        // On the CPU the SFT threads each take a shard of every SFT batch and PPO minibatch with a model copy of their own
+        // (GradientShards): a model this small leaves a second libtorch thread on the whole batch mostly idle.
+        using var learner = new TorchLearnerAlgorithm(config, updateShards: options.SftThreads);
         TorchRuntime.SetCpuThreads(options.SftThreads);
 
         // (a) SFT warm-up, or the student of an earlier run.
@@ -195,7 +197,7 @@ public static class TrainingRun
 
         string summaryPath = Path.Combine(outDir, "summary.json");
         var result = new TrainingResult(teacher, sft, ppo, sftOutcome.Loss, sftOutcome.Samples, records, sftSeconds,
-            iterations, ppoSteps, ppoSeconds, watch.Elapsed.TotalSeconds, sftPath, ppoPath, summaryPath, metricsPath);
+            iterations, ppoSteps, ppoSeconds, watch.Elapsed.TotalSeconds, sftPath, ppoPath, summaryPath, metricsPath, learner.UpdateShards);
         WriteAtomically(summaryPath, TrainingReport.SummaryJson(result, config, options));
         return result;
     }

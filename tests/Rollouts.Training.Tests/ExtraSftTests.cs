@@ -76,11 +76,14 @@ public class ExtraSftTests
         File.WriteAllText(config, TrainCommandTests.TinyYaml.Replace("  batch_size: 8\n", "  batch_size: 8\n  extra_steps: 3\n"));
         Assert.Equal(3, ConfigLoader.Load(config).Sft.ExtraSteps);
         string outDir = Path.Combine(dir.Path, "run");
-        var (code, stdout, stderr) = TrainCommandTests.Train(config, outDir);
+        // Two SFT threads on the CPU: every SFT batch and PPO minibatch split over two model copies (GradientShards).
+        var (code, stdout, stderr) = TrainCommandTests.Train(config, outDir, sftThreads: 2);
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
         // 4 warm-up steps (no early stop before step 20) and 3 more, 8 examples each.
         Assert.Equal((4 + 3) * 8, summary.RootElement.GetProperty("sft_training").GetProperty("samples").GetInt64());
+        Assert.Equal(2, summary.RootElement.GetProperty("update_shards").GetInt32());
+        Assert.True(double.IsFinite(summary.RootElement.GetProperty("sft_training").GetProperty("final_loss").GetDouble()));
     }
 
     [Fact]

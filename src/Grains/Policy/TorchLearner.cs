@@ -3,6 +3,7 @@ using Rollouts.Agent.Teaching;
 using Rollouts.Config;
 using Rollouts.Learner;
 using Rollouts.Policy;
+using TorchSharp;
 
 namespace Rollouts.Grains.Policy;
 
@@ -30,12 +31,16 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     // ppo.average_decay > 0: the average of the policy-update weights, handed on only by ExportFinalWeights.
     private ParameterAverage? _ppoAverage;
 
-    public TorchLearnerAlgorithm(RolloutsConfig config)
+    /// <param name="updateShards">SFT batches and PPO minibatches split over this many model copies, one thread each
+    /// (<see cref="GradientShards"/>; on the CPU only, else 1).</param>
+    public TorchLearnerAlgorithm(RolloutsConfig config, int updateShards = 1)
     {
         _config = config;
         _model = PolicySetup.NewModel(config);
+        if (_model.Device.type != DeviceType.CPU) updateShards = 1;
         _sft = new SftTrainer(_model, PolicySetup.Tokens.Pad, new OptimizerOptions(LearningRate: config.Sft.LearningRate),
-            config.Sft.ActionLossWeight == 1.0 ? null : new TargetEmphasis(PolicySetup.Tokens.ActionIds, config.Sft.ActionLossWeight));
+            config.Sft.ActionLossWeight == 1.0 ? null : new TargetEmphasis(PolicySetup.Tokens.ActionIds, config.Sft.ActionLossWeight),
+            shards: Math.Clamp(updateShards, 1, Math.Max(1, config.Sft.BatchSize)));
         _options = new PpoOptions
         {
             Gamma = config.Ppo.Gamma,
@@ -52,7 +57,8 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
             Seed = (int)(config.Experiment.Seed & 0x7fffffff),
         };
         if (config.Ppo.KlCoef > 0) _reference = PolicySetup.NewModel(config);
-        _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference);
+        _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference,
+            shards: Math.Clamp(updateShards, 1, Math.Max(1, config.Ppo.MinibatchSize)));
         if (config.Sft.AverageDecay > 0) _average = new ParameterAverage(_model, config.Sft.AverageDecay);
         _valueWarmupLeft = config.Ppo.ValueWarmup;
         ZeroValueHeadBeforeWarmup();
@@ -66,6 +72,9 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
     }
 
     public string Name => $"torch d{_config.Model.DModel}x{_config.Model.Layers}";
+
+    /// <summary>Parts each SFT batch and PPO minibatch is split into (1 on a GPU or when asked for 1).</summary>
+    public int UpdateShards => _sft.Shards;
 
     public UpdateOutcome RunSft(Action<UpdateOutcome>? progress, CancellationToken cancellationToken)
     {

@@ -205,8 +205,40 @@ public static class PolicyBenchmark
                 var (steps, secs) = TimeRepeated(options.Seconds / 2, () => trainer.TrainStep(prompts, outputs));
                 Emit(pack ? "train_mixed_packed_samples_per_s" : "train_mixed_rows_samples_per_s", steps * options.Batch / secs);
             }
+            // The same packed batches split over one model copy per thread, each on its own thread (what rollouts train does on the CPU).
+            int shards = torch.get_num_threads();
+            if (shards > 1 && device.type == DeviceType.CPU)
+            {
+                using var sharded = new SftTrainer(model, spec.Pad, shards: shards);
+                sharded.TrainStep(prompts, outputs); // warm-up
+                var (steps, secs) = TimeRepeated(options.Seconds / 2, () => sharded.TrainStep(prompts, outputs));
+                Emit("train_mixed_sharded_samples_per_s", steps * options.Batch / secs);
+                Emit("train_mixed_shards", shards);
+            }
             Emit("train_mixed_batch", options.Batch);
             Emit("train_mixed_mean_seq_tokens", prompts.Average(p => p.Length) + act.Length - 1);
+        }
+        // 5. PPO updates as rollouts train runs them: a batch of 512 mixed-length prompts with their generated outputs (a
+        // quarter with a plan), minibatches of 128, one epoch, the KL penalty to a reference copy; whole minibatches on the
+        // libtorch threads, then (CPU, more than one thread) split over one model copy per thread.
+        {
+            var lengthRng = new Random(3);
+            const int batchSize = 512;
+            var prompts = Enumerable.Range(0, batchSize)
+                .Select(_ => RandomPrompt()[..lengthRng.Next(options.PromptLength / 3, options.PromptLength + 1)]).ToArray();
+            int[] act = [spec.Act, 9], planned = [spec.Plan, 26, 27, spec.Separator, 28, spec.PlanEnd, spec.Act, 9];
+            var outputs = Enumerable.Range(0, batchSize).Select(i => i % 4 == 0 ? planned : act).ToArray();
+            var noise = Enumerable.Range(0, batchSize).Select(_ => (float)(lengthRng.NextDouble() * 2 - 1)).ToArray();
+            var batch = new PpoBatch(prompts, outputs, new float[batchSize], new float[batchSize], noise, noise);
+            using var reference = new PolicyModel(config, device);
+            int libtorchThreads = torch.get_num_threads();
+            foreach (int shards in libtorchThreads > 1 && device.type == DeviceType.CPU ? [1, libtorchThreads] : new[] { 1 })
+            {
+                using var ppo = new PpoTrainer(model, grammar, new PpoOptions { UpdateEpochs = 1, MinibatchSize = 128, KlCoef = 0.05 }, reference, shards);
+                ppo.Update(batch); // warm-up
+                var (updates, secs) = TimeRepeated(options.Seconds / 2, () => ppo.Update(batch));
+                Emit(shards == 1 ? "ppo_update_samples_per_s" : "ppo_update_sharded_samples_per_s", updates * batchSize / secs);
+            }
         }
         Emit("matmul_gflops", matmul.Average());
         Emit("matmul_gflops_min", matmul.Min());
