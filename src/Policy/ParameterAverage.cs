@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rollouts.Policy;
@@ -36,8 +37,9 @@ public sealed class ParameterAverage : IDisposable
     {
         double d = NextDecay;
         using var _ = no_grad();
+        using Scalar decay = d, rest = 1 - d; // held through every call (HeldScalars): learners run beside decoders
         for (int i = 0; i < averages.Length; i++)
-            averages[i].mul_(d).add_(parameters[i], alpha: 1 - d);
+            averages[i].mul_(decay).add_(parameters[i], alpha: rest);
         Updates++;
     }
 

@@ -110,6 +110,7 @@ public static class PolicyDecoder
         }
 
         double temperature = options.LogProbTemperature;
+        using Scalar temperatureScalar = temperature; // held through every call (HeldScalars): decoders run beside learners
         var next = new long[batch];
         var nextPos = new long[batch];
         var stateIds = new long[batch];
@@ -125,9 +126,9 @@ public static class PolicyDecoder
             if (stateIds.Length != n) stateIds = new long[n];
             for (int j = 0; j < n; j++) stateIds[j] = (long)states[rows[j]];
             var logits = model.Logits(last);
-            if (temperature != 1.0) logits = logits / temperature;
+            if (temperature != 1.0) logits = logits.div(temperatureScalar);
             var allowed = maskTable.index_select(0, torch.tensor(stateIds, device: device));
-            var logp = logits.masked_fill(allowed.logical_not(), MaskedLogit).log_softmax(-1);
+            var logp = logits.masked_fill(allowed.logical_not(), HeldScalars.MaskedLogit).log_softmax(-1);
             Tensor chosen;
             if (options.Greedy) chosen = logp.argmax(-1);
             else if (sampleKeys is null) chosen = SampleRows(logp, generator);
@@ -229,7 +230,8 @@ public static class PolicyDecoder
         var cdf = logp.exp().cumsum(-1);
         long vocab = cdf.shape[1];
         var u = uniforms.mul(cdf.narrow(1, vocab - 1, 1));
-        return torch.searchsorted(cdf, u, right: true).squeeze(-1).clamp_max(vocab - 1);
+        using Scalar last = vocab - 1; // held through the call (HeldScalars)
+        return torch.searchsorted(cdf, u, right: true).squeeze(-1).clamp_max(last);
     }
 
     internal static void CheckVocab(PolicyModel model, OutputGrammar grammar)

@@ -82,14 +82,15 @@ public sealed class PolicyModel : nn.Module
     {
         using var _ = torch.no_grad();
         using var generator = new Generator((ulong)seed, torch.CPU);
-        double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
+        // Held through every call (HeldScalars): a learner may build a model while a decoder runs.
+        using Scalar residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers), std = 0.02;
         foreach (var (name, p) in named_parameters())
         {
             if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
-            else if (name.Contains("ln", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.Contains("ln", StringComparison.Ordinal)) p.fill_(HeldScalars.One);
             // Drawn with torch.randn from the seeded generator: nn.init.normal_ does not draw from the generator it is
             // given (two models with one seed came out different), and every process of an experiment needs the same start.
-            else p.copy_(torch.randn(p.shape, generator: generator).mul_(name.EndsWith("proj.weight", StringComparison.Ordinal) ? residualStd : 0.02));
+            else p.copy_(torch.randn(p.shape, generator: generator).mul_(name.EndsWith("proj.weight", StringComparison.Ordinal) ? residualStd : std));
         }
     }
 
@@ -112,7 +113,7 @@ public sealed class PolicyModel : nn.Module
         Rotary? rope = null;
         if (pos_emb is not null)
         {
-            x = tok_emb.call(ids) + pos_emb.call(positions);
+            x = tok_emb.call(ids).add(pos_emb.call(positions), HeldScalars.One); // no temporary alpha (HeldScalars)
         }
         else
         {
@@ -223,7 +224,7 @@ internal sealed class Rotary(Tensor cos, Tensor sin)
     {
         long half = x.shape[^1] / 2;
         var swapped = torch.cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
-        return torch.addcmul(x * cos, swapped, sin, 1); // x·C + swapped·S with one temporary fewer
+        return torch.addcmul(x * cos, swapped, sin, HeldScalars.One); // x·C + swapped·S with one temporary fewer
     }
 }
 
@@ -285,8 +286,9 @@ internal sealed class TransformerBlock : nn.Module
         var attended = attendMask is null
             ? nn.functional.scaled_dot_product_attention(q, k, v, null, 0, true)
             : nn.functional.scaled_dot_product_attention(q, k, v, attendMask);
-        x = x + attn_proj.call(attended.transpose(1, 2).reshape(b, t, d));
-        x = x + mlp_proj.call(nn.functional.gelu(mlp_fc.call(ln_2.call(x))));
+        // Residual adds with a held alpha: Tensor + Tensor passes a temporary scalar 1 (HeldScalars).
+        x = x.add(attn_proj.call(attended.transpose(1, 2).reshape(b, t, d)), HeldScalars.One);
+        x = x.add(mlp_proj.call(nn.functional.gelu(mlp_fc.call(ln_2.call(x)))), HeldScalars.One);
         return x;
     }
 }

@@ -223,11 +223,15 @@ public static class PolicyScorer
                 stateIds[b * sb.OutputWidth + j] = j < states.Length ? (long)states[j] : (long)GrammarState.Done;
         }
         var (logits, values) = sb.Run(model);
-        if (temperature != 1.0) logits = logits / temperature;
+        if (temperature != 1.0)
+        {
+            using Scalar t = temperature; // held through the call (HeldScalars): scoring runs on shard threads
+            logits = logits.div(t);
+        }
         var allowed = grammar.MaskTable(device)
             .index_select(0, torch.tensor(stateIds, device: device))
             .view(sb.Batch, sb.OutputWidth, grammar.Tokens.VocabSize);
-        var logp = logits.masked_fill(allowed.logical_not(), PolicyDecoder.MaskedLogit).log_softmax(-1);
+        var logp = logits.masked_fill(allowed.logical_not(), HeldScalars.MaskedLogit).log_softmax(-1);
         var tokenLogp = logp.gather(-1, sb.Targets.unsqueeze(-1)).squeeze(-1) * sb.OutputMask;
         // Forbidden tokens have probability exactly 0 and a finite log-prob, so they add 0 here.
         var entropy = -(logp.exp() * logp).sum(-1) * sb.OutputMask;
@@ -282,9 +286,12 @@ public static class PolicyScorer
         {
             var ids = torch.tensor(e.TokenIds.Select(x => (long)x).ToArray(), device: model.Device);
             var hit = torch.isin(sb.Targets, ids).to(weight.dtype);
-            weight = weight * (hit * (e.Weight - 1.0) + 1.0);
+            using Scalar extra = e.Weight - 1.0; // held through the call (HeldScalars): SFT shards run on threads of their own
+            weight = weight * hit.mul(extra).add(HeldScalars.One, HeldScalars.One);
         }
-        var loss = denominator is { } total ? (nll * weight).sum() / total : (nll * weight).sum() / weight.sum();
+        if (denominator is not { } total) return ((nll * weight).sum() / weight.sum()).MoveToOuterDisposeScope();
+        using Scalar totalWeight = total;
+        var loss = (nll * weight).sum().div(totalWeight);
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -90,17 +90,18 @@ public static class Ppo
     {
         if (!(clipCoef > 0)) throw new ArgumentException($"clip_coef must be positive, got {clipCoef}.");
         using var scope = torch.NewDisposeScope();
+        using Scalar clip = clipCoef, low = 1 - clipCoef, high = 1 + clipCoef; // held through every call (HeldScalars)
         var logratio = newLogProb - oldLogProb;
         var ratio = logratio.exp();
         float oldApproxKl, approxKl, clipfrac;
         using (torch.no_grad())
         {
             oldApproxKl = (-logratio).mean().item<float>();
-            approxKl = ((ratio - 1) - logratio).mean().item<float>();
-            clipfrac = ((ratio - 1.0).abs() > clipCoef).to_type(ScalarType.Float32).mean().item<float>();
+            approxKl = ratio.sub(HeldScalars.One).sub_(logratio).mean().item<float>();
+            clipfrac = ratio.sub(HeldScalars.One).abs().gt(clip).to_type(ScalarType.Float32).mean().item<float>();
         }
         var pg_loss1 = -advantages * ratio;
-        var pg_loss2 = -advantages * torch.clamp(ratio, 1 - clipCoef, 1 + clipCoef);
+        var pg_loss2 = -advantages * torch.clamp(ratio, low, high);
         var pg_loss = torch.maximum(pg_loss1, pg_loss2).mean();
         return new SurrogateLoss(pg_loss.MoveToOuterDisposeScope(), oldApproxKl, approxKl, clipfrac);
     }
@@ -112,17 +113,20 @@ public static class Ppo
     public static Tensor ValueLoss(Tensor newValues, Tensor oldValues, Tensor returns, double? clipCoef)
     {
         using var scope = torch.NewDisposeScope();
-        var v_loss_unclipped = (newValues - returns).pow(2);
+        var error = newValues - returns;
+        var v_loss_unclipped = error * error;
         Tensor v_loss;
         if (clipCoef is double c)
         {
-            var v_clipped = oldValues + torch.clamp(newValues - oldValues, -c, c);
-            var v_loss_clipped = (v_clipped - returns).pow(2);
-            v_loss = 0.5 * torch.maximum(v_loss_unclipped, v_loss_clipped).mean();
+            using Scalar low = -c, high = c; // held through every call (HeldScalars)
+            var v_clipped = oldValues.add(torch.clamp(newValues - oldValues, low, high), HeldScalars.One);
+            var clippedError = v_clipped - returns;
+            var v_loss_clipped = clippedError * clippedError;
+            v_loss = torch.maximum(v_loss_unclipped, v_loss_clipped).mean().mul(HeldScalars.Half);
         }
         else
         {
-            v_loss = 0.5 * v_loss_unclipped.mean();
+            v_loss = v_loss_unclipped.mean().mul(HeldScalars.Half);
         }
         return v_loss.MoveToOuterDisposeScope();
     }
@@ -139,7 +143,7 @@ public static class Ppo
     {
         using var scope = torch.NewDisposeScope();
         var r = refTokenLogProbs.detach() - tokenLogProbs;
-        var k3 = (r.exp() - 1 - r) * outputMask;
+        var k3 = r.exp().sub(HeldScalars.One).sub(r) * outputMask;
         return k3.sum(1).mean().MoveToOuterDisposeScope();
     }
 
@@ -147,7 +151,7 @@ public static class Ppo
     public static Tensor NormalizeAdvantages(Tensor advantages)
     {
         if (advantages.numel() < 2) return advantages.alias();
-        return (advantages - advantages.mean()) / (advantages.std() + 1e-8);
+        return (advantages - advantages.mean()) / advantages.std().add(HeldScalars.AdvantageEps, HeldScalars.One);
     }
 
     /// <summary>1 - Var(returns - values) / Var(returns); NaN when the returns do not vary.</summary>

@@ -199,7 +199,9 @@ public sealed class PpoTrainer : IDisposable
         var pg_loss = surrogate.Loss;
         var v_loss = Ppo.ValueLoss(scores.Values, b_values, b_returns, o.ClipVloss ? o.ClipCoef : null);
         var entropy_loss = Ppo.EntropyBonus(scores.SumEntropy);
-        var loss = pg_loss - o.EntCoef * entropy_loss + o.VfCoef * v_loss;
+        // Coefficients as scalars held through every call (HeldScalars): this runs on shard threads.
+        using Scalar minusEntCoef = -o.EntCoef, vfCoef = o.VfCoef, klCoef = o.KlCoef, shareOfMinibatch = share;
+        var loss = pg_loss.add(entropy_loss, minusEntCoef).add(v_loss, vfCoef);
         float klRef = 0;
         if (reference is not null && o.KlCoef > 0)
         {
@@ -210,10 +212,10 @@ public sealed class PpoTrainer : IDisposable
                 refScores = PolicyScorer.Score(reference, Grammar, prompts, outputs, o.Temperature);
             }
             var kl_ref = Ppo.KlToReference(scores.TokenLogProbs, refScores.TokenLogProbs, scores.OutputMask);
-            loss = loss + o.KlCoef * kl_ref;
+            loss = loss.add(kl_ref, klCoef);
             klRef = kl_ref.item<float>();
         }
-        (share == 1.0 ? loss : loss * share).backward();
+        (share == 1.0 ? loss : loss.mul(shareOfMinibatch)).backward();
         float s = (float)share;
         return new MinibatchTerms(pg_loss.item<float>() * s, v_loss.item<float>() * s, entropy_loss.item<float>() * s, klRef * s,
             surrogate.OldApproxKl * s, surrogate.ApproxKl * s, surrogate.ClipFraction * s);

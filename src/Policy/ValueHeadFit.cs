@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rollouts.Policy;
@@ -41,8 +42,8 @@ public sealed class ValueHeadFit : IDisposable
         using var _ = no_grad();
         var x = cat(new[] { features.to(ScalarType.Float64, CPU), ones(features.shape[0], 1, dtype: ScalarType.Float64) }, 1);
         var y = tensor(returns.ToArray(), dtype: ScalarType.Float32).to(ScalarType.Float64);
-        _xtx.add_(x.t().matmul(x));
-        _xty.add_(x.t().matmul(y));
+        _xtx.add_(x.t().matmul(x), HeldScalars.One);
+        _xty.add_(x.t().matmul(y), HeldScalars.One);
         Count += returns.Length;
     }
 
@@ -51,9 +52,10 @@ public sealed class ValueHeadFit : IDisposable
     {
         if (Count == 0) throw new InvalidOperationException("no samples to fit the value head on.");
         using var scope = NewDisposeScope();
-        var penalty = eye(_features + 1, dtype: ScalarType.Float64) * (Ridge * Count);
+        using Scalar ridge = Ridge * Count; // held through the call (HeldScalars)
+        var penalty = eye(_features + 1, dtype: ScalarType.Float64).mul_(ridge);
         penalty[_features, _features] = tensor(1e-9 * Count, dtype: ScalarType.Float64); // the bias is not shrunk
-        var solution = linalg.solve(_xtx + penalty, _xty.unsqueeze(1)).squeeze(1).to(ScalarType.Float32);
+        var solution = linalg.solve(_xtx.add(penalty, HeldScalars.One), _xty.unsqueeze(1)).squeeze(1).to(ScalarType.Float32);
         var all = solution.data<float>().ToArray();
         return (all[.._features], all[_features]);
     }
