@@ -21,7 +21,7 @@ public static class TrainCommand
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/train-EXPERIMENT)." };
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads for rollouts and evaluations (1 is fastest for small models beside env stepping).", DefaultValueFactory = _ => 1 };
         // SFT steps are large batched matmuls with nothing else running: both cores of a small machine pay there.
-        var sftThreads = new Option<int>("--sft-threads") { Description = "CPU threads for the SFT steps and the PPO updates, each with a shard of every batch and a model copy of its own (default: 2, or 1 on a one-core machine).", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var sftThreads = new Option<int>("--sft-threads") { Description = "CPU threads for the SFT steps and the PPO updates: on the whole batch, or each with a shard of it and a model copy of its own, whichever is faster in periodic trials (default: 2, or 1 on a one-core machine).", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var sftCheckpoint = new Option<string?>("--sft-checkpoint") { Description = "Skip SFT: start PPO from this SFT student (an earlier run's sft.ckpt, same model shape)." };
         var command = new Command("train", "Train a policy in one process: SFT on the scripted teacher, then PPO; evaluate teacher, SFT and PPO on the same seeds.");
         command.Options.Add(config);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -103,6 +104,17 @@ public sealed class PpoTrainer : IDisposable
     /// <summary>Parts each minibatch is split into (1: the whole minibatch on the calling thread).</summary>
     public int Shards { get; }
 
+    /// <summary>As <see cref="SftTrainer.ShardWhenFaster"/>, per minibatch.</summary>
+    public bool ShardWhenFaster
+    {
+        get => choice is not null;
+        set => choice = value && Shards > 1 ? choice ?? new ShardingChoice() : null;
+    }
+    private ShardingChoice? choice;
+
+    /// <summary>Minibatches of this trainer that ran sharded.</summary>
+    public long ShardedSteps { get; private set; }
+
     public PolicyModel Model { get; }
     public PolicyModel? Reference { get; }
     public OutputGrammar Grammar { get; }
@@ -135,16 +147,26 @@ public sealed class PpoTrainer : IDisposable
 
                 optimizer.zero_grad();
                 MinibatchTerms terms;
-                if (shards is null || mb_inds.Length < Shards)
+                bool canShard = shards is not null && mb_inds.Length >= Shards;
+                bool sharded = canShard && (choice?.Next() ?? true);
+                long started = Stopwatch.GetTimestamp();
+                if (!sharded)
                     terms = MinibatchBackward(Model, Reference, batch, mb_inds, normalized, share: 1.0);
                 else
                 {
+                    ShardedSteps++;
                     var groups = GradientShards.Balance(mb_inds.Length, k => batch.Prompts[mb_inds[k]].Length + batch.Outputs[mb_inds[k]].Length, Shards);
                     var parts = new MinibatchTerms[Shards];
-                    shards.Backward((shard, model, reference) => parts[shard] = MinibatchBackward(model, reference, batch,
+                    shards!.Backward((shard, model, reference) => parts[shard] = MinibatchBackward(model, reference, batch,
                         groups[shard].Select(k => mb_inds[k]).ToArray(), groups[shard].Select(k => normalized[k]).ToArray(),
                         share: (double)groups[shard].Count / mb_inds.Length));
                     terms = MinibatchTerms.Sum(parts);
+                }
+                if (choice is not null && canShard)
+                {
+                    long tokens = 0;
+                    foreach (int i in mb_inds) tokens += batch.Prompts[i].Length + batch.Outputs[i].Length;
+                    choice.Record(sharded, Stopwatch.GetElapsedTime(started).TotalSeconds, tokens);
                 }
                 torch.nn.utils.clip_grad_norm_(Model.parameters(), o.Optimizer.MaxGradNorm);
                 optimizer.step();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -63,6 +64,20 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Parts each batch is split into (1: the whole batch on the calling thread).</summary>
     public int Shards { get; }
 
+    /// <summary>
+    /// With <see cref="Shards"/> &gt; 1: whether each step runs sharded or whole by the time per token each way took in
+    /// periodic trials (<see cref="ShardingChoice"/>), rather than always sharded. The same steps either way.
+    /// </summary>
+    public bool ShardWhenFaster
+    {
+        get => choice is not null;
+        set => choice = value && Shards > 1 ? choice ?? new ShardingChoice() : null;
+    }
+    private ShardingChoice? choice;
+
+    /// <summary>Steps of this trainer that ran sharded (all of them with <see cref="Shards"/> &gt; 1 unless <see cref="ShardWhenFaster"/>).</summary>
+    public long ShardedSteps { get; private set; }
+
     /// <summary>Targets that weigh more in the loss (null: every output token alike).</summary>
     public TargetEmphasis? Emphasis { get; }
 
@@ -97,18 +112,32 @@ public sealed class SftTrainer : IDisposable
         Model.train();
         optimizer.zero_grad();
         float loss;
-        if (Shards == 1 || prompts.Count < Shards)
+        bool sharded = Shards > 1 && prompts.Count >= Shards && (choice?.Next() ?? true);
+        long started = Stopwatch.GetTimestamp();
+        if (!sharded)
         {
             var whole = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis, PackSequences);
             whole.backward();
             loss = whole.item<float>();
         }
         else
+        {
             loss = ShardedBackward(prompts, outputs);
+            ShardedSteps++;
+        }
+        if (choice is not null && Shards > 1 && prompts.Count >= Shards)
+            choice.Record(sharded, Stopwatch.GetElapsedTime(started).TotalSeconds, Tokens(prompts) + Tokens(outputs));
         double norm = torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
         optimizer.step();
         Step++;
         return new SftStepStats(Step, loss, norm, outputs.Sum(o => o.Length));
+    }
+
+    private static long Tokens(IReadOnlyList<int[]> rows)
+    {
+        long n = 0;
+        foreach (var r in rows) n += r?.Length ?? 0;
+        return n;
     }
 
     // Each shard's loss is its part of the whole batch's weighted sum over the whole batch's weight, so the shards' losses

@@ -68,11 +68,13 @@ public static class TrainingReport
             w.WriteNumber("samples", r.SftSamples);
             w.WriteNumber("teacher_steps", r.SftRecords);
             w.WriteNumber("seconds", Math.Round(r.SftSeconds, 1));
+            w.WriteNumber("sharded_steps", r.SftShardedSteps); // the rest ran whole (ShardingChoice)
             w.WriteEndObject();
             w.WriteStartObject("ppo_training");
             w.WriteNumber("iterations", r.Iterations.Count);
             w.WriteNumber("env_steps", r.PpoEnvSteps);
             w.WriteNumber("seconds", Math.Round(r.PpoSeconds, 1));
+            w.WriteNumber("sharded_minibatches", r.PpoShardedMinibatches);
             if (r.Iterations.Count > 0)
             {
                 var last = r.Iterations[^1];

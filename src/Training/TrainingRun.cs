@@ -69,7 +69,8 @@ public sealed record TrainingResult(
     AgentEvaluation Teacher, AgentEvaluation Sft, AgentEvaluation Ppo,
     double SftLoss, long SftSamples, double SftRecords, double SftSeconds,
     IReadOnlyList<PpoIterationMetrics> Iterations, long PpoEnvSteps, double PpoSeconds, double WallSeconds,
-    string SftCheckpoint, string PpoCheckpoint, string SummaryPath, string MetricsPath, int UpdateShards = 1);
+    string SftCheckpoint, string PpoCheckpoint, string SummaryPath, string MetricsPath, int UpdateShards = 1,
+    long SftShardedSteps = 0, long PpoShardedMinibatches = 0);
 
 /// <summary>
 /// <c>rollouts train</c> in one process, on the same learner algorithm and acting policy as the distributed run
@@ -197,7 +198,8 @@ public static class TrainingRun
 
         string summaryPath = Path.Combine(outDir, "summary.json");
         var result = new TrainingResult(teacher, sft, ppo, sftOutcome.Loss, sftOutcome.Samples, records, sftSeconds,
-            iterations, ppoSteps, ppoSeconds, watch.Elapsed.TotalSeconds, sftPath, ppoPath, summaryPath, metricsPath, learner.UpdateShards);
+            iterations, ppoSteps, ppoSeconds, watch.Elapsed.TotalSeconds, sftPath, ppoPath, summaryPath, metricsPath, learner.UpdateShards,
+            learner.ShardedSteps.Sft, learner.ShardedSteps.Ppo);
         WriteAtomically(summaryPath, TrainingReport.SummaryJson(result, config, options));
         return result;
     }

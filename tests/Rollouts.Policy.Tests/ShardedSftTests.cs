@@ -52,6 +52,22 @@ public sealed class ShardedSftTests
     }
 
     [Fact]
+    public void StepsThatSwitchBetweenWholeAndShardedMatchWholeSteps()
+    {
+        // ShardWhenFaster: whole steps first, then a trial alternating the two, then whichever was faster.
+        using var wholeModel = TinyModel(seed: 5);
+        using var mixedModel = TinyModel(seed: 5);
+        using var whole = new SftTrainer(wholeModel, Pad, new OptimizerOptions(LearningRate: 1e-2));
+        using var mixed = new SftTrainer(mixedModel, Pad, new OptimizerOptions(LearningRate: 1e-2), shards: 2) { ShardWhenFaster = true };
+        int steps = ShardingChoice.WarmupSteps + ShardingChoice.TrialSteps + 4;
+        for (int step = 0; step < steps; step++)
+            Assert.Equal(whole.TrainStep(Prompts, Outputs).Loss, mixed.TrainStep(Prompts, Outputs).Loss, 3);
+        Assert.InRange(mixed.ShardedSteps, ShardingChoice.TrialSteps / 2, ShardingChoice.TrialSteps / 2 + 4);
+        double worst = Weights(wholeModel).Zip(Weights(mixedModel), (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(worst < 1e-3, $"largest weight difference after {steps} steps: {worst}");
+    }
+
+    [Fact]
     public void ReplicasFollowWeightsChangedOutsideTheTrainer()
     {
         // A checkpoint loaded or an average swapped in between steps changes the model under the trainer.

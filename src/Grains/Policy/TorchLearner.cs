@@ -40,7 +40,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         if (_model.Device.type != DeviceType.CPU) updateShards = 1;
         _sft = new SftTrainer(_model, PolicySetup.Tokens.Pad, new OptimizerOptions(LearningRate: config.Sft.LearningRate),
             config.Sft.ActionLossWeight == 1.0 ? null : new TargetEmphasis(PolicySetup.Tokens.ActionIds, config.Sft.ActionLossWeight),
-            shards: Math.Clamp(updateShards, 1, Math.Max(1, config.Sft.BatchSize)));
+            shards: Math.Clamp(updateShards, 1, Math.Max(1, config.Sft.BatchSize))) { ShardWhenFaster = true };
         _options = new PpoOptions
         {
             Gamma = config.Ppo.Gamma,
@@ -58,7 +58,7 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
         };
         if (config.Ppo.KlCoef > 0) _reference = PolicySetup.NewModel(config);
         _ppo = new PpoTrainer(_model, PolicySetup.Grammar(config), _options, _reference,
-            shards: Math.Clamp(updateShards, 1, Math.Max(1, config.Ppo.MinibatchSize)));
+            shards: Math.Clamp(updateShards, 1, Math.Max(1, config.Ppo.MinibatchSize))) { ShardWhenFaster = true };
         if (config.Sft.AverageDecay > 0) _average = new ParameterAverage(_model, config.Sft.AverageDecay);
         _valueWarmupLeft = config.Ppo.ValueWarmup;
         ZeroValueHeadBeforeWarmup();
@@ -75,6 +75,9 @@ public sealed class TorchLearnerAlgorithm : ILearnerAlgorithm
 
     /// <summary>Parts each SFT batch and PPO minibatch is split into (1 on a GPU or when asked for 1).</summary>
     public int UpdateShards => _sft.Shards;
+
+    /// <summary>SFT steps and PPO minibatches that ran sharded: each trainer times both ways and runs the faster (<see cref="SftTrainer.ShardWhenFaster"/>).</summary>
+    public (long Sft, long Ppo) ShardedSteps => (_sft.ShardedSteps, _ppo.ShardedSteps);
 
     public UpdateOutcome RunSft(Action<UpdateOutcome>? progress, CancellationToken cancellationToken)
     {
