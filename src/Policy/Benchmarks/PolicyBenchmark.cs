@@ -231,10 +231,12 @@ public static class PolicyBenchmark
             var noise = Enumerable.Range(0, batchSize).Select(_ => (float)(lengthRng.NextDouble() * 2 - 1)).ToArray();
             var batch = new PpoBatch(prompts, outputs, new float[batchSize], new float[batchSize], noise, noise);
             using var reference = new PolicyModel(config, device);
+            // The model's own choice to plan: these outputs mix both, whatever --planning forced on the generation above.
+            var ppoGrammar = new OutputGrammar(spec, options.MaxPlanTokens);
             int libtorchThreads = torch.get_num_threads();
             foreach (int shards in libtorchThreads > 1 && device.type == DeviceType.CPU ? [1, libtorchThreads] : new[] { 1 })
             {
-                using var ppo = new PpoTrainer(model, grammar, new PpoOptions { UpdateEpochs = 1, MinibatchSize = 128, KlCoef = 0.05 }, reference, shards);
+                using var ppo = new PpoTrainer(model, ppoGrammar, new PpoOptions { UpdateEpochs = 1, MinibatchSize = 128, KlCoef = 0.05 }, reference, shards);
                 ppo.Update(batch); // warm-up
                 var (updates, secs) = TimeRepeated(options.Seconds / 2, () => ppo.Update(batch));
                 Emit(shards == 1 ? "ppo_update_samples_per_s" : "ppo_update_sharded_samples_per_s", updates * batchSize / secs);
