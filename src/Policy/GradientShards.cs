@@ -31,11 +31,6 @@ internal sealed class GradientShards : IDisposable
 
     public int Count { get; }
 
-    private static int running;
-
-    /// <summary>Whether any shards are running now, in any instance (tests force collections while they do).</summary>
-    internal static bool AnyRunning => Volatile.Read(ref running) > 0;
-
     /// <summary>
     /// Runs <paramref name="backward"/>(shard, model, frozen) for every shard at once (shard 0 on the calling thread with
     /// the models themselves), then adds the copies' gradients into the model's. The model's gradients must be zero or
@@ -57,7 +52,6 @@ internal sealed class GradientShards : IDisposable
         }
         int previousThreads = torch.get_num_threads();
         torch.set_num_threads(1);
-        Interlocked.Increment(ref running);
         try
         {
             threads.Run(shard =>
@@ -69,7 +63,6 @@ internal sealed class GradientShards : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref running);
             torch.set_num_threads(previousThreads);
         }
         using var noGrad = torch.no_grad();

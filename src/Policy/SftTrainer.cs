@@ -25,7 +25,7 @@ public sealed record OptimizerOptions(
     }
 
     internal AdamW Create(PolicyModel model) =>
-        torch.optim.AdamW(model.parameters(), LearningRate, Beta1, Beta2, Eps, WeightDecay);
+        new HeldScalarOptimizer.AdamW(model.parameters(), LearningRate, Beta1, Beta2, Eps, WeightDecay);
 }
 
 /// <summary>One SFT step's numbers.</summary>
