@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 
 namespace Rollouts.Policy;
@@ -30,6 +31,39 @@ internal sealed class GradientShards : IDisposable
     }
 
     public int Count { get; }
+
+    /// <summary>
+    /// Whether <see cref="RunStep"/> runs each step sharded or whole by the time per token each way took in periodic
+    /// trials (<see cref="ShardingChoice"/>) rather than always sharded. The same steps either way.
+    /// </summary>
+    public bool ChooseByTime
+    {
+        get => choice is not null;
+        set => choice = value ? choice ?? new ShardingChoice() : null;
+    }
+    private ShardingChoice? choice;
+
+    /// <summary>Steps <see cref="RunStep"/> ran sharded.</summary>
+    public long ShardedSteps { get; private set; }
+
+    /// <summary>
+    /// One step's backward pass: <paramref name="sharded"/> (which calls <see cref="Backward"/>), or with
+    /// <see cref="ChooseByTime"/> whichever way the choice gives, timed for <paramref name="tokens"/> tokens.
+    /// </summary>
+    public T RunStep<T>(long tokens, Func<T> whole, Func<T> sharded)
+    {
+        if (choice is null)
+        {
+            ShardedSteps++;
+            return sharded();
+        }
+        bool useShards = choice.Next();
+        long started = Stopwatch.GetTimestamp();
+        T result = useShards ? sharded() : whole();
+        choice.Record(useShards, Stopwatch.GetElapsedTime(started).TotalSeconds, tokens);
+        if (useShards) ShardedSteps++;
+        return result;
+    }
 
     /// <summary>
     /// Runs <paramref name="backward"/>(shard, model, frozen) for every shard at once (shard 0 on the calling thread with

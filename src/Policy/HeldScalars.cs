@@ -12,10 +12,7 @@ namespace Rollouts.Policy;
 /// </summary>
 internal static class HeldScalars
 {
-    public static readonly Scalar Zero = 0.0.ToScalar();
     public static readonly Scalar One = 1.0.ToScalar();
-    public static readonly Scalar MinusOne = (-1.0).ToScalar();
-    public static readonly Scalar Two = 2.0.ToScalar();
     public static readonly Scalar Half = 0.5.ToScalar();
     public static readonly Scalar AdvantageEps = 1e-8.ToScalar();
     public static readonly Scalar MaskedLogit = PolicyDecoder.MaskedLogit.ToScalar();

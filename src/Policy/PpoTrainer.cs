@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -107,13 +106,12 @@ public sealed class PpoTrainer : IDisposable
     /// <summary>As <see cref="SftTrainer.ShardWhenFaster"/>, per minibatch.</summary>
     public bool ShardWhenFaster
     {
-        get => choice is not null;
-        set => choice = value && Shards > 1 ? choice ?? new ShardingChoice() : null;
+        get => shards?.ChooseByTime ?? false;
+        set { if (shards is not null) shards.ChooseByTime = value; }
     }
-    private ShardingChoice? choice;
 
     /// <summary>Minibatches of this trainer that ran sharded.</summary>
-    public long ShardedSteps { get; private set; }
+    public long ShardedSteps => shards?.ShardedSteps ?? 0;
 
     public PolicyModel Model { get; }
     public PolicyModel? Reference { get; }
@@ -146,28 +144,17 @@ public sealed class PpoTrainer : IDisposable
                 var normalized = advantages.data<float>().ToArray();
 
                 optimizer.zero_grad();
-                MinibatchTerms terms;
-                bool canShard = shards is not null && mb_inds.Length >= Shards;
-                bool sharded = canShard && (choice?.Next() ?? true);
-                long started = Stopwatch.GetTimestamp();
-                if (!sharded)
-                    terms = MinibatchBackward(Model, Reference, batch, mb_inds, normalized, share: 1.0);
-                else
+                MinibatchTerms Whole() => MinibatchBackward(Model, Reference, batch, mb_inds, normalized, share: 1.0);
+                MinibatchTerms Sharded()
                 {
-                    ShardedSteps++;
                     var groups = GradientShards.Balance(mb_inds.Length, k => batch.Prompts[mb_inds[k]].Length + batch.Outputs[mb_inds[k]].Length, Shards);
                     var parts = new MinibatchTerms[Shards];
                     shards!.Backward((shard, model, reference) => parts[shard] = MinibatchBackward(model, reference, batch,
                         groups[shard].Select(k => mb_inds[k]).ToArray(), groups[shard].Select(k => normalized[k]).ToArray(),
                         share: (double)groups[shard].Count / mb_inds.Length));
-                    terms = MinibatchTerms.Sum(parts);
+                    return MinibatchTerms.Sum(parts);
                 }
-                if (choice is not null && canShard)
-                {
-                    long tokens = 0;
-                    foreach (int i in mb_inds) tokens += batch.Prompts[i].Length + batch.Outputs[i].Length;
-                    choice.Record(sharded, Stopwatch.GetElapsedTime(started).TotalSeconds, tokens);
-                }
+                var terms = shards is null || mb_inds.Length < Shards ? Whole() : shards.RunStep(Tokens(batch, mb_inds), Whole, Sharded);
                 torch.nn.utils.clip_grad_norm_(Model.parameters(), o.Optimizer.MaxGradNorm);
                 optimizer.step();
                 Step++;
@@ -188,6 +175,13 @@ public sealed class PpoTrainer : IDisposable
         return new PpoStats((float)(pgSum / m), (float)(vSum / m), (float)(entSum / m), (float)(klRefSum / m),
             (float)(oldKlSum / m), (float)(klSum / m), (float)(clipSum / m),
             Ppo.ExplainedVariance(batch.OldValues, batch.Returns), epochs, minibatches, Step);
+    }
+
+    private static long Tokens(PpoBatch batch, int[] indices)
+    {
+        long tokens = 0;
+        foreach (int i in indices) tokens += batch.Prompts[i].Length + batch.Outputs[i].Length;
+        return tokens;
     }
 
     /// <summary>One minibatch's (or shard's) loss terms, each already multiplied by its share of the minibatch.</summary>

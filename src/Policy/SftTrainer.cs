@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -70,13 +69,12 @@ public sealed class SftTrainer : IDisposable
     /// </summary>
     public bool ShardWhenFaster
     {
-        get => choice is not null;
-        set => choice = value && Shards > 1 ? choice ?? new ShardingChoice() : null;
+        get => shards?.ChooseByTime ?? false;
+        set { if (shards is not null) shards.ChooseByTime = value; }
     }
-    private ShardingChoice? choice;
 
     /// <summary>Steps of this trainer that ran sharded (all of them with <see cref="Shards"/> &gt; 1 unless <see cref="ShardWhenFaster"/>).</summary>
-    public long ShardedSteps { get; private set; }
+    public long ShardedSteps => shards?.ShardedSteps ?? 0;
 
     /// <summary>Targets that weigh more in the loss (null: every output token alike).</summary>
     public TargetEmphasis? Emphasis { get; }
@@ -111,26 +109,20 @@ public sealed class SftTrainer : IDisposable
         using var scope = torch.NewDisposeScope();
         Model.train();
         optimizer.zero_grad();
-        float loss;
-        bool sharded = Shards > 1 && prompts.Count >= Shards && (choice?.Next() ?? true);
-        long started = Stopwatch.GetTimestamp();
-        if (!sharded)
-        {
-            var whole = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis, PackSequences);
-            whole.backward();
-            loss = whole.item<float>();
-        }
-        else
-        {
-            loss = ShardedBackward(prompts, outputs);
-            ShardedSteps++;
-        }
-        if (choice is not null && Shards > 1 && prompts.Count >= Shards)
-            choice.Record(sharded, Stopwatch.GetElapsedTime(started).TotalSeconds, Tokens(prompts) + Tokens(outputs));
+        float loss = shards is null || prompts.Count < Shards
+            ? WholeBackward(prompts, outputs)
+            : shards.RunStep(Tokens(prompts) + Tokens(outputs), () => WholeBackward(prompts, outputs), () => ShardedBackward(prompts, outputs));
         double norm = torch.nn.utils.clip_grad_norm_(Model.parameters(), Options.MaxGradNorm);
         optimizer.step();
         Step++;
         return new SftStepStats(Step, loss, norm, outputs.Sum(o => o.Length));
+    }
+
+    private float WholeBackward(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> outputs)
+    {
+        var whole = PolicyScorer.OutputCrossEntropy(Model, pad, prompts, outputs, Emphasis, PackSequences);
+        whole.backward();
+        return whole.item<float>();
     }
 
     private static long Tokens(IReadOnlyList<int[]> rows)
