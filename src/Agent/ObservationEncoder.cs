@@ -8,9 +8,11 @@ namespace Rollouts.Agent;
 /// The agent's prompt: a compact, readable token sequence in the style of BALROG's Crafter text
 /// (<c>shared/crafter/TEXT_OBS.md</c>), plus the agent's context:
 /// <code>
-/// &lt;obs&gt; health 9 food 9 drink 9 energy 9 day awake ; see grass@south 1 tree@north-west 2 … ; face grass ;
-///   inventory wood 2 ; plan &lt;plan&gt; collect wood ; place table &lt;/plan&gt; age 4-7 ; last move_left do do noop &lt;/obs&gt;
+/// &lt;obs&gt; health 9 food 9 drink 9 energy 9 day awake see grass@south 1 tree@north-west 2 … face grass
+///   inventory wood 2 plan &lt;plan&gt; collect_wood place_table &lt;/plan&gt; age 4-7 last move_left do do noop &lt;/obs&gt;
 /// </code>
+/// Each section starts with its own keyword (<c>see</c>, <c>face</c>, <c>inventory</c>, <c>plan</c>, <c>last</c>), so no
+/// separator token is spent between them; a plan is one token per subgoal (<see cref="Subgoals.Token"/>).
 /// <list type="bullet">
 /// <item><c>see</c>: for each kind in the 9×7 window (x from px−4 to px+4, y from py−3 to py+3, clipped to the map), the
 /// way the local-vision teacher would go to act on it, as <c>KIND@DIRECTION DISTANCE</c>: the first move it would make
@@ -90,7 +92,6 @@ public static class ObservationEncoder
         destination[n++] = Vocabulary.NumberToken(Math.Clamp(player[Item.Energy], 0, 9));
         destination[n++] = world.Daylight >= 0.5 ? DayId : NightId;
         destination[n++] = player.Sleeping ? SleepingId : AwakeId;
-        destination[n++] = Vocabulary.Separator;
 
         // Each kind by the teacher's way to it (SeenTargets); kinds it cannot reach keep their nearest cell's compass
         // bearing and Manhattan distance.
@@ -140,13 +141,11 @@ public static class ObservationEncoder
             destination[n++] = Vocabulary.SeenToken(kind, direction - NorthId);
             destination[n++] = Vocabulary.NumberToken(Math.Min(distance, 9));
         }
-        destination[n++] = Vocabulary.Separator;
 
         destination[n++] = FaceId;
         int fx = px + player.FacingX, fy = py + player.FacingY;
         int faced = world.IsInside(fx, fy) ? KindAt(world, fx, fy) : -1;
         destination[n++] = faced < 0 ? NothingId : WaterId + faced;
-        destination[n++] = Vocabulary.Separator;
 
         destination[n++] = InventoryId;
         int before = n;
@@ -158,7 +157,6 @@ public static class ObservationEncoder
             destination[n++] = Vocabulary.NumberToken(Math.Min(inventory[i], 9));
         }
         if (n == before) destination[n++] = NothingId;
-        destination[n++] = Vocabulary.Separator;
 
         destination[n++] = PlanId;
         var plan = context.Plan;
@@ -170,18 +168,11 @@ public static class ObservationEncoder
         {
             destination[n++] = Vocabulary.Plan;
             int count = Math.Min(plan.Count, MaxPlanSubgoals);
-            for (int i = 0; i < count; i++)
-            {
-                if (i > 0) destination[n++] = Vocabulary.Separator;
-                var words = plan[i].Tokens();
-                words.CopyTo(destination[n..]);
-                n += words.Length;
-            }
+            for (int i = 0; i < count; i++) destination[n++] = plan[i].Token();
             destination[n++] = Vocabulary.PlanEnd;
             destination[n++] = AgeId;
             destination[n++] = Vocabulary.AgeToken(context.PlanAge);
         }
-        destination[n++] = Vocabulary.Separator;
 
         destination[n++] = LastId;
         if (context.HistoryCount == 0) destination[n++] = NoneId;
@@ -200,21 +191,17 @@ public static class ObservationEncoder
     /// <summary>The observation as readable text: the tokens, one section per line.</summary>
     public static string Render(CrafterEnv env, AgentContext context) => Render(Encode(env, context));
 
-    /// <summary>Token ids as text, breaking lines at the top-level <c>;</c> (not inside a plan).</summary>
+    /// <summary>Token ids as text, one section per line (a line starts at each section's keyword).</summary>
     public static string Render(ReadOnlySpan<int> ids)
     {
         var sb = new StringBuilder();
-        bool inPlan = false;
         bool lineStart = true;
         foreach (int id in ids)
         {
-            if (id == Vocabulary.Plan) inPlan = true;
-            if (id == Vocabulary.PlanEnd) inPlan = false;
-            if (id == Vocabulary.Separator && !inPlan)
+            if (!lineStart && (id == SeeId || id == FaceId || id == InventoryId || id == PlanId || id == LastId))
             {
                 sb.Append('\n');
                 lineStart = true;
-                continue;
             }
             if (!lineStart) sb.Append(' ');
             sb.Append(Vocabulary.Word(id));

@@ -7,7 +7,8 @@ public sealed class PlanParseException(string message) : Exception(message);
 
 /// <summary>
 /// Parses a person's plan: subgoal phrases separated by commas, semicolons, newlines or the word "then"
-/// (case-insensitive, extra spaces ignored), e.g. <c>collect wood, place table then make wood pickaxe</c>.
+/// (case-insensitive, extra spaces ignored), e.g. <c>collect wood, place table then make wood pickaxe</c>. A subgoal may
+/// also be written as its token (<c>make_wood_pickaxe</c>): an underscore reads as a space.
 /// </summary>
 public static partial class PlanParser
 {
@@ -17,7 +18,7 @@ public static partial class PlanParser
     [GeneratedRegex(@"[,;\n]|\bthen\b", RegexOptions.IgnoreCase)]
     private static partial Regex Separators();
 
-    [GeneratedRegex(@"\s+")]
+    [GeneratedRegex(@"[\s_]+")]
     private static partial Regex Spaces();
 
     public static IReadOnlyList<Subgoal> Parse(string text)
@@ -28,7 +29,7 @@ public static partial class PlanParser
         int position = 0;
         foreach (string raw in parts)
         {
-            string phrase = Spaces().Replace(raw.Trim().ToLowerInvariant(), " ");
+            string phrase = Spaces().Replace(raw.ToLowerInvariant(), " ").Trim();
             if (phrase.Length == 0) continue;
             position++;
             if (!ByPhrase.TryGetValue(phrase, out var goal))

@@ -20,7 +20,7 @@ public static class Subgoals
 {
     public const int Count = 36;
 
-    /// <summary>The phrase of each subgoal, index = enum value; each word is in the <see cref="Vocabulary"/>.</summary>
+    /// <summary>The phrase of each subgoal, index = enum value (what a person types; its words joined by <c>_</c> are its token).</summary>
     public static readonly IReadOnlyList<string> Phrases =
     [
         "collect coal", "collect diamond", "collect drink", "collect iron", "collect sapling", "collect stone",
@@ -31,11 +31,35 @@ public static class Subgoals
         "find iron", "find diamond", "avoid zombie", "avoid skeleton", "build shelter", "explore",
     ];
 
-    private static readonly int[][] TokenIds = Phrases.Select(p => Vocabulary.Encode(p)).ToArray();
+    /// <summary>Each subgoal's one token: its phrase joined by <c>_</c> (an action's token where the names agree).</summary>
+    private static readonly int[] TokenIds = Phrases.Select(p => Vocabulary.Id(p.Replace(' ', '_'))).ToArray();
+
+    /// <summary>The subgoal of each token id, or -1 (the inverse of <see cref="TokenIds"/>).</summary>
+    private static readonly int[] ByToken = BuildByToken();
+
+    private static int[] BuildByToken()
+    {
+        var byToken = new int[Vocabulary.Size];
+        Array.Fill(byToken, -1);
+        for (int g = 0; g < TokenIds.Length; g++) byToken[TokenIds[g]] = g;
+        return byToken;
+    }
 
     public static string Phrase(this Subgoal goal) => Phrases[(int)goal];
 
-    public static ReadOnlySpan<int> Tokens(this Subgoal goal) => TokenIds[(int)goal];
+    /// <summary>The subgoal's token id (one word per subgoal, e.g. <c>make_stone_pickaxe</c>).</summary>
+    public static int Token(this Subgoal goal) => TokenIds[(int)goal];
+
+    /// <summary>Every subgoal's token id, in <see cref="Subgoal"/> order.</summary>
+    public static IReadOnlyList<int> AllTokens => TokenIds;
+
+    /// <summary>The subgoal a token names; false for a token that names none.</summary>
+    public static bool TryFromToken(int id, out Subgoal goal)
+    {
+        int g = (uint)id < (uint)ByToken.Length ? ByToken[id] : -1;
+        goal = (Subgoal)Math.Max(g, 0);
+        return g >= 0;
+    }
 
     public static bool IsAchievement(this Subgoal goal) => (int)goal < CrafterNames.AchievementCount;
 
@@ -49,29 +73,18 @@ public static class Subgoals
     public static string AllowedList => string.Join(", ", Phrases);
 
     /// <summary>
-    /// Writes <c>&lt;plan&gt; a ; b ; … &lt;/plan&gt;</c> into <paramref name="destination"/>; returns the count.
+    /// Writes <c>&lt;plan&gt; a b … &lt;/plan&gt;</c>, one token per subgoal, into <paramref name="destination"/>; returns the count.
     /// </summary>
     public static int WritePlanTokens(IReadOnlyList<Subgoal> plan, Span<int> destination)
     {
         int n = 0;
         destination[n++] = Vocabulary.Plan;
-        for (int i = 0; i < plan.Count; i++)
-        {
-            if (i > 0) destination[n++] = Vocabulary.Separator;
-            var words = plan[i].Tokens();
-            words.CopyTo(destination[n..]);
-            n += words.Length;
-        }
+        for (int i = 0; i < plan.Count; i++) destination[n++] = plan[i].Token();
         destination[n++] = Vocabulary.PlanEnd;
         return n;
     }
 
-    public static int PlanTokenCount(IReadOnlyList<Subgoal> plan)
-    {
-        int n = 2 + Math.Max(0, plan.Count - 1);
-        foreach (var g in plan) n += TokenIds[(int)g].Length;
-        return n;
-    }
+    public static int PlanTokenCount(IReadOnlyList<Subgoal> plan) => plan.Count + 2;
 
     public static int[] PlanTokens(IReadOnlyList<Subgoal> plan)
     {
@@ -80,25 +93,18 @@ public static class Subgoals
         return ids;
     }
 
-    private static readonly Dictionary<string, Subgoal> ByTokenKey =
-        Enum.GetValues<Subgoal>().ToDictionary(g => string.Join(',', TokenIds[(int)g].AsEnumerable()), g => g);
-
     /// <summary>
-    /// Reads the words between <c>&lt;plan&gt;</c> and <c>&lt;/plan&gt;</c>: subgoals separated by <c>;</c>. Segments that are
-    /// no subgoal are skipped; returns false when there were any (or none parsed).
+    /// Reads the tokens between <c>&lt;plan&gt;</c> and <c>&lt;/plan&gt;</c>, one subgoal each. Tokens that name no subgoal
+    /// are skipped; returns false when there were any (or none parsed).
     /// </summary>
     public static bool TryReadPlan(ReadOnlySpan<int> words, out Subgoal[] plan)
     {
-        var result = new List<Subgoal>();
+        var result = new List<Subgoal>(words.Length);
         bool valid = true;
-        int start = 0;
-        for (int i = 0; i <= words.Length; i++)
+        foreach (int id in words)
         {
-            if (i < words.Length && words[i] != Vocabulary.Separator) continue;
-            string key = string.Join(',', words[start..i].ToArray());
-            if (ByTokenKey.TryGetValue(key, out var goal)) result.Add(goal);
+            if (TryFromToken(id, out var goal)) result.Add(goal);
             else valid = false;
-            start = i + 1;
         }
         plan = [.. result];
         return valid && plan.Length > 0;
@@ -109,6 +115,11 @@ public static class Subgoals
     {
         if (ids.Length < 2 || ids[0] != Vocabulary.Plan || ids[^1] != Vocabulary.PlanEnd)
             throw new PlanParseException("Plan tokens must start with <plan> and end with </plan>.");
-        return PlanParser.Parse(Vocabulary.Decode(ids[1..^1]).Replace(" ;", ",")).ToArray();
+        if (ids.Length == 2) throw new PlanParseException($"The plan is empty. Allowed subgoals: {AllowedList}.");
+        var plan = new Subgoal[ids.Length - 2];
+        for (int i = 1; i < ids.Length - 1; i++)
+            if (!TryFromToken(ids[i], out plan[i - 1]))
+                throw new PlanParseException($"Token '{Vocabulary.Word(ids[i])}' at position {i} of the plan is no subgoal. Allowed subgoals: {AllowedList}.");
+        return plan;
     }
 }

@@ -10,20 +10,25 @@ public sealed class UnknownTokenException(string message) : Exception(message);
 /// The closed word-level vocabulary the agent reads and writes. Ids are stable: they are the index in
 /// <see cref="Words"/>, which is laid out in blocks and only ever appended to.
 /// <list type="bullet">
-/// <item>0..8: specials <c>&lt;pad&gt; &lt;bos&gt; &lt;obs&gt; &lt;/obs&gt; &lt;plan&gt; &lt;/plan&gt; &lt;act&gt; &lt;eos&gt; ;</c></item>
-/// <item>9..25: the 17 Crafter actions in action-id order (<c>noop</c> .. <c>make_iron_sword</c>): id = 9 + action.</item>
-/// <item>26..35: the numbers <c>0</c>..<c>9</c>: id = 26 + n.</item>
+/// <item>0..7: specials <c>&lt;pad&gt; &lt;bos&gt; &lt;obs&gt; &lt;/obs&gt; &lt;plan&gt; &lt;/plan&gt; &lt;act&gt; &lt;eos&gt;</c></item>
+/// <item>8..24: the 17 Crafter actions in action-id order (<c>noop</c> .. <c>make_iron_sword</c>): id = 8 + action.</item>
+/// <item>25..34: the numbers <c>0</c>..<c>9</c>: id = 25 + n.</item>
 /// <item>then age buckets, directions, materials and creatures, items, observation words, subgoal words, and the
 /// <c>kind@direction</c> words of <c>see</c> entries.</item>
 /// </list>
+/// Each subgoal is one word (<see cref="Subgoals.Token"/>): its phrase joined by <c>_</c>, Crafter's achievement names.
+/// The eleven that name an action too (<c>place_table</c>, <c>make_wood_pickaxe</c>, <c>sleep</c>, …) share its token;
+/// the grammar state (inside a plan or after <c>&lt;act&gt;</c>) and the prompt section say which role it plays.
+/// Since 2026-12-08: before, a subgoal was its phrase's words (<c>make stone pickaxe</c>), subgoals in a plan and the
+/// prompt's sections were separated by <c>;</c>, and a 5-subgoal plan took 18 tokens instead of 7 (docs/experiments.md).
 /// </summary>
 public static class Vocabulary
 {
-    public const int Pad = 0, Bos = 1, Obs = 2, ObsEnd = 3, Plan = 4, PlanEnd = 5, Act = 6, Eos = 7, Separator = 8;
-    public const int FirstAction = 9;
-    public const int FirstNumber = FirstAction + CrafterNames.ActionCount; // 26
+    public const int Pad = 0, Bos = 1, Obs = 2, ObsEnd = 3, Plan = 4, PlanEnd = 5, Act = 6, Eos = 7;
+    public const int FirstAction = 8;
+    public const int FirstNumber = FirstAction + CrafterNames.ActionCount; // 25
 
-    private static readonly string[] Specials = ["<pad>", "<bos>", "<obs>", "</obs>", "<plan>", "</plan>", "<act>", "<eos>", ";"];
+    private static readonly string[] Specials = ["<pad>", "<bos>", "<obs>", "</obs>", "<plan>", "</plan>", "<act>", "<eos>"];
     private static readonly string[] Numbers = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
     /// <summary>Age buckets beyond the single numbers 0..3 (see <see cref="AgeToken"/>).</summary>
@@ -47,10 +52,13 @@ public static class Vocabulary
         "inventory", "plan", "none", "age", "last",
     ];
 
+    /// <summary>The subgoal words that are not also action words (<see cref="Subgoals.Phrases"/> joined by <c>_</c>).</summary>
     private static readonly string[] SubgoalWords =
     [
-        "collect", "place", "make", "defeat", "eat", "wake", "up", "pickaxe", "sword", "find", "avoid", "explore",
-        "build", "shelter",
+        "collect_coal", "collect_diamond", "collect_drink", "collect_iron", "collect_sapling", "collect_stone",
+        "collect_wood", "defeat_skeleton", "defeat_zombie", "eat_cow", "eat_plant", "wake_up",
+        "drink_water", "eat_food", "find_cow", "find_tree", "find_stone", "find_water", "find_coal", "find_iron",
+        "find_diamond", "avoid_zombie", "avoid_skeleton", "build_shelter", "explore",
     ];
 
     /// <summary>Kinds a <c>see</c> entry names (materials, creatures, plants): the first 18 of <see cref="Things"/>.</summary>

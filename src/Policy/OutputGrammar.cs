@@ -8,7 +8,7 @@ public enum GrammarState
 {
     /// <summary>First token: &lt;plan&gt; or &lt;act&gt; (the decision to plan).</summary>
     Decide = 0,
-    /// <summary>Inside a plan: plan words, ";" or &lt;/plan&gt;.</summary>
+    /// <summary>Inside a plan: plan words or &lt;/plan&gt;.</summary>
     PlanBody = 1,
     /// <summary>The plan reached its length limit: only &lt;/plan&gt;.</summary>
     PlanMustClose = 2,
@@ -33,7 +33,7 @@ public sealed class OutputGrammar
     public const int StateCount = 7;
 
     /// <param name="tokens">Token ids (validated).</param>
-    /// <param name="maxPlanTokens">Most tokens (words and separators) between &lt;plan&gt; and &lt;/plan&gt;; then &lt;/plan&gt; is forced.</param>
+    /// <param name="maxPlanTokens">Most tokens between &lt;plan&gt; and &lt;/plan&gt;; then &lt;/plan&gt; is forced.</param>
     /// <param name="endWithEos">Whether &lt;eos&gt; follows the action token (forced, log-prob 0).</param>
     /// <param name="planDecision">Whether the first token is the model's choice or forced (then log-prob 0).</param>
     public OutputGrammar(TokenSpec tokens, int maxPlanTokens = 24, bool endWithEos = false, PlanDecision planDecision = PlanDecision.Model)
@@ -49,7 +49,6 @@ public sealed class OutputGrammar
         allowed[(int)GrammarState.Decide][tokens.Plan] = planDecision != PlanDecision.Never;
         allowed[(int)GrammarState.Decide][tokens.Act] = planDecision != PlanDecision.Always;
         foreach (var id in tokens.PlanWordIds) allowed[(int)GrammarState.PlanBody][id] = true;
-        allowed[(int)GrammarState.PlanBody][tokens.Separator] = true;
         allowed[(int)GrammarState.PlanBody][tokens.PlanEnd] = true;
         allowed[(int)GrammarState.PlanMustClose][tokens.PlanEnd] = true;
         allowed[(int)GrammarState.MustAct][tokens.Act] = true;
@@ -70,7 +69,7 @@ public sealed class OutputGrammar
     /// <summary>Longest possible output: decision, plan body, &lt;/plan&gt;, &lt;act&gt;, action, optional &lt;eos&gt;.</summary>
     public int MaxOutputTokens => MaxPlanTokens + 4 + (EndWithEos ? 1 : 0);
 
-    /// <summary>The state after <paramref name="token"/>; <paramref name="planBody"/> counts plan words/separators so far.</summary>
+    /// <summary>The state after <paramref name="token"/>; <paramref name="planBody"/> counts plan words so far.</summary>
     public GrammarState Next(GrammarState state, ref int planBody, int token)
     {
         if (state == GrammarState.Done || !Allowed[(int)state][token])

@@ -10,9 +10,8 @@ namespace Rollouts.Policy;
 /// <param name="PlanEnd">&lt;/plan&gt;: closes a plan.</param>
 /// <param name="Act">&lt;act&gt;: precedes the action token.</param>
 /// <param name="Eos">&lt;eos&gt;: optional final token (see <see cref="OutputGrammar.EndWithEos"/>).</param>
-/// <param name="Separator">";": separates subgoals inside a plan.</param>
 /// <param name="ActionIds">The action tokens (the 17 Crafter actions); exactly one follows &lt;act&gt;.</param>
-/// <param name="PlanWordIds">Words allowed inside a plan (subgoal words); the separator and &lt;/plan&gt; are added by the grammar. May share ids with <paramref name="ActionIds"/> (the agent's vocabulary uses one token "sleep" for both): the grammar state decides which role a token plays.</param>
+/// <param name="PlanWordIds">Tokens allowed inside a plan (the agent's vocabulary: one per subgoal); &lt;/plan&gt; is added by the grammar. May share ids with <paramref name="ActionIds"/> (the agent's vocabulary uses one token, e.g. <c>place_table</c>, for the action and the subgoal): the grammar state decides which role a token plays.</param>
 public sealed record TokenSpec(
     int VocabSize,
     int Pad,
@@ -20,7 +19,6 @@ public sealed record TokenSpec(
     int PlanEnd,
     int Act,
     int Eos,
-    int Separator,
     IReadOnlyList<int> ActionIds,
     IReadOnlyList<int> PlanWordIds)
 {
@@ -31,7 +29,7 @@ public sealed record TokenSpec(
         var specials = new (string Name, int Id)[]
         {
             (nameof(Pad), Pad), (nameof(Plan), Plan), (nameof(PlanEnd), PlanEnd),
-            (nameof(Act), Act), (nameof(Eos), Eos), (nameof(Separator), Separator),
+            (nameof(Act), Act), (nameof(Eos), Eos),
         };
         foreach (var (name, id) in specials)
             CheckId($"TokenSpec.{name}", id);
@@ -52,7 +50,7 @@ public sealed record TokenSpec(
         foreach (var id in PlanWordIds)
         {
             CheckId("TokenSpec.PlanWordIds", id);
-            if (id != Separator && specialSet.Contains(id)) throw new ArgumentException($"TokenSpec.PlanWordIds contains the special token id {id}.");
+            if (specialSet.Contains(id)) throw new ArgumentException($"TokenSpec.PlanWordIds contains the special token id {id}.");
         }
         return this;
     }

@@ -14,12 +14,12 @@ public class ObservationEncoderTests
         var teacher = new Teacher(new TeacherOptions { Schedule = PlanningSchedule.Every(4) });
         teacher.Reset(env);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@south 1 tree@east 5 ; face grass ; inventory nothing ; plan none ; last none </obs>",
+            "<obs> health 9 food 9 drink 9 energy 9 day awake see grass@south 1 tree@east 5 face grass inventory nothing plan none last none </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
         for (int i = 0; i < 10; i++) env.Step(teacher.Decide(env).Action);
         Assert.Equal(
-            "<obs> health 9 food 9 drink 9 energy 9 day awake ; see grass@south 1 tree@east 1 stone@south 6 ; face tree ; inventory wood 2 ; "
-            + "plan <plan> collect wood ; place table ; make wood pickaxe ; make wood sword ; collect sapling </plan> age 2 ; "
+            "<obs> health 9 food 9 drink 9 energy 9 day awake see grass@south 1 tree@east 1 stone@south 6 face tree inventory wood 2 "
+            + "plan <plan> collect_wood place_table make_wood_pickaxe make_wood_sword collect_sapling </plan> age 2 "
             + "last move_down move_down do move_right </obs>",
             Vocabulary.Decode(ObservationEncoder.Encode(env, teacher.Context)));
         Assert.Equal("<act> do", Vocabulary.Decode(teacher.Decide(env).OutputTokens));
@@ -41,7 +41,7 @@ public class ObservationEncoderTests
     }
 
     [Fact]
-    public void Plan_in_context_keeps_its_separators_on_one_line_and_ages()
+    public void Plan_in_context_stays_on_one_line_and_ages()
     {
         var env = new CrafterEnv(7);
         env.Reset();
@@ -49,7 +49,7 @@ public class ObservationEncoderTests
         context.SetPlan([Subgoal.CollectWood, Subgoal.PlaceTable]);
         for (int i = 0; i < 5; i++) context.Record(AgentDecision.ActOnlyDecision(CrafterAction.Noop));
         string text = ObservationEncoder.Render(env, context);
-        Assert.Contains("plan <plan> collect wood ; place table </plan> age 4-7\n", text);
+        Assert.Contains("\nplan <plan> collect_wood place_table </plan> age 4-7\n", text);
         Assert.Contains("last noop noop noop noop </obs>", text);
     }
 

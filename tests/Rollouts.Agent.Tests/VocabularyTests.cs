@@ -13,12 +13,12 @@ public class VocabularyTests
         Assert.Equal(4, Vocabulary.Id("<plan>"));
         Assert.Equal(6, Vocabulary.Id("<act>"));
         Assert.Equal(7, Vocabulary.Id("<eos>"));
-        Assert.Equal(8, Vocabulary.Id(";"));
-        Assert.Equal(9, Vocabulary.ActionToken(CrafterAction.Noop));
-        Assert.Equal(25, Vocabulary.ActionToken(CrafterAction.MakeIronSword));
-        Assert.Equal("make_iron_sword", Vocabulary.Word(25));
-        Assert.Equal(26, Vocabulary.Id("0"));
-        Assert.Equal(35, Vocabulary.Id("9"));
+        Assert.False(Vocabulary.TryGetId(";", out _)); // no separators since 2026-12-08
+        Assert.Equal(8, Vocabulary.ActionToken(CrafterAction.Noop));
+        Assert.Equal(24, Vocabulary.ActionToken(CrafterAction.MakeIronSword));
+        Assert.Equal("make_iron_sword", Vocabulary.Word(24));
+        Assert.Equal(25, Vocabulary.Id("0"));
+        Assert.Equal(34, Vocabulary.Id("9"));
         Assert.InRange(Vocabulary.Size, 100, 400);
     }
 
@@ -34,7 +34,7 @@ public class VocabularyTests
     [Fact]
     public void Encode_then_decode_round_trips()
     {
-        const string text = "<bos> <obs> health 9 ; see tree@north-west 2 cow@east 4 ; face ripe_plant </obs> <plan> collect wood ; make wood pickaxe </plan> <act> make_wood_pickaxe";
+        const string text = "<bos> <obs> health 9 see tree@north-west 2 cow@east 4 face ripe_plant </obs> <plan> collect_wood make_wood_pickaxe </plan> <act> make_wood_pickaxe";
         int[] ids = Vocabulary.Encode(text);
         Assert.Equal(text, Vocabulary.Decode(ids));
         Assert.Equal(Vocabulary.ActionToken(CrafterAction.MakeWoodPickaxe), ids[^1]);
@@ -54,7 +54,7 @@ public class VocabularyTests
     [Fact]
     public void Unknown_word_is_an_error_naming_it()
     {
-        var e = Assert.Throws<UnknownTokenException>(() => Vocabulary.Encode("collect wood dragon"));
+        var e = Assert.Throws<UnknownTokenException>(() => Vocabulary.Encode("collect_wood dragon"));
         Assert.Contains("'dragon'", e.Message);
         Assert.Throws<UnknownTokenException>(() => Vocabulary.Word(Vocabulary.Size));
         Assert.Throws<UnknownTokenException>(() => Vocabulary.TokenToAction(Vocabulary.Id("wood")));

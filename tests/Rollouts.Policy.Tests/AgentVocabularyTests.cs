@@ -9,25 +9,26 @@ public class AgentVocabularyTests
 {
     /// <summary>How a caller builds the policy's token ids from the agent's vocabulary.</summary>
     internal static TokenSpec AgentSpec() => new(
-        Vocabulary.Size, Vocabulary.Pad, Vocabulary.Plan, Vocabulary.PlanEnd, Vocabulary.Act, Vocabulary.Eos, Vocabulary.Separator,
+        Vocabulary.Size, Vocabulary.Pad, Vocabulary.Plan, Vocabulary.PlanEnd, Vocabulary.Act, Vocabulary.Eos,
         ActionIds: Enum.GetValues<CrafterAction>().Select(Vocabulary.ActionToken).ToArray(),
-        PlanWordIds: Subgoals.Phrases.SelectMany(Vocabulary.Encode).Distinct().Order().ToArray());
+        PlanWordIds: Subgoals.AllTokens.Order().ToArray());
 
     [Fact]
     public void AgentVocabularyMakesAValidTokenSpec()
     {
         var spec = AgentSpec().Validate();
         Assert.Equal(17, spec.ActionIds.Count);
-        Assert.DoesNotContain(Vocabulary.Separator, spec.PlanWordIds);
+        Assert.Equal(Subgoals.Count, spec.PlanWordIds.Distinct().Count()); // one token per subgoal
+        // The eleven subgoals named like an action share its token; the grammar state tells the roles apart.
+        Assert.Equal(11, spec.PlanWordIds.Intersect(spec.ActionIds).Count());
     }
 
     [Fact]
     public void TeacherOutputsFollowTheGrammarAndAgreeOnPlanTokens()
     {
         TestVocab.Spec.Validate(); // (sets one libtorch thread)
-        var grammar = new OutputGrammar(AgentSpec()); // default plan limit fits 5 subgoals of 3 words + 4 separators
-        var longest = Enumerable.Range(0, Subgoals.Count).Select(i => (Subgoal)i)
-            .OrderByDescending(s => s.Tokens().Length).Take(5).ToArray();
+        var grammar = new OutputGrammar(AgentSpec(), maxPlanTokens: 8); // the shipped configs' limit: 8 subgoals
+        var longest = Enumerable.Range(0, 8).Select(i => (Subgoal)(i * 4)).ToArray();
         var decisions = new[]
         {
             AgentDecision.ActOnlyDecision(CrafterAction.Noop),

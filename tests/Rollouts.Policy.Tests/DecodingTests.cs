@@ -249,7 +249,7 @@ public class DecodingTests
     {
         using var model = TinyModel(seed: 9);
         var g = Grammar(maxPlanTokens: 3);
-        int[] promptA = Prompt(16, 17, 18), outputA = [Plan, 9, Sep, PlanEnd, Act, 14];
+        int[] promptA = Prompt(16, 17, 18), outputA = [Plan, 9, 10, PlanEnd, Act, 14];
         int[] promptB = Prompt(20, 21, 22, 23, 16, 17), outputB = [Act, 13];
         using var scores = PolicyScorer.Score(model, g, [promptA, promptB], [outputA, outputB], temperature: 0.5);
         Assert.Equal(new long[] { 2, outputA.Length }, scores.TokenLogProbs.shape);

@@ -54,7 +54,7 @@ public class GrammarAndConfigTests
         Assert.Equal(new[] { GrammarState.Decide, GrammarState.Action }, g.StatesFor([Act, 13]));
         Assert.Equal(
             new[] { GrammarState.Decide, GrammarState.PlanBody, GrammarState.PlanBody, GrammarState.PlanBody, GrammarState.PlanMustClose, GrammarState.MustAct, GrammarState.Action },
-            g.StatesFor([Plan, 9, Sep, 10, PlanEnd, Act, 14]));
+            g.StatesFor([Plan, 9, 11, 10, PlanEnd, Act, 14]));
         Assert.Equal(
             new[] { GrammarState.Decide, GrammarState.PlanBody, GrammarState.MustAct, GrammarState.Action },
             g.StatesFor([Plan, PlanEnd, Act, 15]));
@@ -80,7 +80,7 @@ public class GrammarAndConfigTests
     {
         var g = Grammar();
         Assert.Equal(0, g.CountPlanTokens([Act, 13]));
-        Assert.Equal(5, g.CountPlanTokens([Plan, 9, Sep, 10, PlanEnd, Act, 13]));
+        Assert.Equal(4, g.CountPlanTokens([Plan, 9, 10, PlanEnd, Act, 13]));
         Assert.Equal(2, g.CountPlanTokens([Plan, PlanEnd, Act, 13]));
         Assert.Equal(8, g.MaxOutputTokens); // decision + 4 plan tokens + </plan> + <act> + action
     }
@@ -91,7 +91,7 @@ public class GrammarAndConfigTests
         var g = Grammar();
         int[] Allowed(GrammarState s) => Enumerable.Range(0, VocabSize).Where(t => g.Allowed[(int)s][t]).ToArray();
         Assert.Equal(new[] { Plan, Act }, Allowed(GrammarState.Decide));
-        Assert.Equal(new[] { PlanEnd, Sep, 9, 10, 11, 12 }, Allowed(GrammarState.PlanBody));
+        Assert.Equal(new[] { PlanEnd, 9, 10, 11, 12 }, Allowed(GrammarState.PlanBody));
         Assert.Equal(new[] { PlanEnd }, Allowed(GrammarState.PlanMustClose));
         Assert.Equal(new[] { Act }, Allowed(GrammarState.MustAct));
         Assert.Equal(Actions, Allowed(GrammarState.Action));

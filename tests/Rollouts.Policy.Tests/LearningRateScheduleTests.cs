@@ -28,7 +28,7 @@ public sealed class LearningRateScheduleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => LearningRateSchedule.DecayingTail(progress, share));
 
     private static readonly int[][] Prompts = [Prompt(16, 20), Prompt(17, 21)];
-    private static readonly int[][] Outputs = [[Plan, 9, Sep, 10, PlanEnd, Act, 13], [Act, 14]];
+    private static readonly int[][] Outputs = [[Plan, 9, 10, PlanEnd, Act, 13], [Act, 14]];
 
     private static float[] Flat(PolicyModel model) =>
         model.NamedTensors().SelectMany(p => p.Tensor.detach().data<float>().ToArray()).ToArray();

@@ -15,8 +15,8 @@ public sealed class PackingTests
     ];
     private static readonly int[][] Outputs =
     [
-        [Plan, 9, Sep, 10, PlanEnd, Act, 13], [Act, 14], [Act, 15], [Plan, 11, PlanEnd, Act, 13],
-        [Act, 13], [Plan, 12, PlanEnd, Act, 14], [Act, 14], [Plan, 9, Sep, 10, Sep, 11, PlanEnd, Act, 15],
+        [Plan, 9, 10, PlanEnd, Act, 13], [Act, 14], [Act, 15], [Plan, 11, PlanEnd, Act, 13],
+        [Act, 13], [Plan, 12, PlanEnd, Act, 14], [Act, 14], [Plan, 9, 10, 11, PlanEnd, Act, 15],
     ];
 
     [Theory]

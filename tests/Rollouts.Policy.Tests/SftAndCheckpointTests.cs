@@ -12,13 +12,13 @@ public sealed class SftAndCheckpointTests : IDisposable
 
     private string PathOf(string name) => System.IO.Path.Combine(dir.FullName, name);
 
-    // A toy task: observation word 16 → plan "9 ; 10" then action 13; word 17 → act 14 directly.
+    // A toy task: observation word 16 → plan "9 11 10" then action 13; word 17 → act 14 directly.
     private static readonly int[][] Prompts = [Prompt(16, 20), Prompt(17, 21), Prompt(16, 22), Prompt(17, 23)];
     private static readonly int[][] Outputs =
     [
-        [Plan, 9, Sep, 10, PlanEnd, Act, 13],
+        [Plan, 9, 11, 10, PlanEnd, Act, 13],
         [Act, 14],
-        [Plan, 9, Sep, 10, PlanEnd, Act, 13],
+        [Plan, 9, 11, 10, PlanEnd, Act, 13],
         [Act, 14],
     ];
 

@@ -17,7 +17,7 @@ public sealed class ShardedPpoTests
         int[][] prompts = [Prompt(16, 17), Prompt(18), Prompt(16, 19, 20), Prompt(21), Prompt(17, 17, 22, 23), Prompt(20), Prompt(19, 16)];
         int[][] outputs =
         [
-            [Plan, 9, PlanEnd, Act, 13], [Act, 15], [Plan, 10, Sep, 11, PlanEnd, Act, 14], [Act, 13],
+            [Plan, 9, PlanEnd, Act, 13], [Act, 15], [Plan, 10, 11, PlanEnd, Act, 14], [Act, 13],
             [Act, 14], [Plan, 12, PlanEnd, Act, 15], [Act, 13],
         ];
         float[] old;

@@ -10,11 +10,11 @@ public sealed class ShardedSftTests
         [Prompt(16, 20), Prompt(17, 21, 22), Prompt(16, 22), Prompt(17, 23, 20, 21), Prompt(16, 21), Prompt(17, 20, 23)];
     private static readonly int[][] Outputs =
     [
-        [Plan, 9, Sep, 10, PlanEnd, Act, 13],
+        [Plan, 9, 10, PlanEnd, Act, 13],
         [Act, 14],
         [Plan, 9, PlanEnd, Act, 13],
         [Act, 14],
-        [Plan, 10, Sep, 9, Sep, 10, PlanEnd, Act, 13],
+        [Plan, 10, 9, 10, PlanEnd, Act, 13],
         [Act, 13],
     ];
 

@@ -52,7 +52,7 @@ public sealed class ShardedUpdatesUnderGcTests
         int[][] prompts = Enumerable.Range(0, 8).Select(LongPrompt).ToArray();
         int[][] outputs =
         [
-            [Plan, 9, PlanEnd, Act, 13], [Act, 15], [Plan, 10, Sep, 11, PlanEnd, Act, 14], [Act, 13],
+            [Plan, 9, PlanEnd, Act, 13], [Act, 15], [Plan, 10, 11, PlanEnd, Act, 14], [Act, 13],
             [Act, 14], [Act, 13], [Plan, 12, PlanEnd, Act, 15], [Act, 14],
         ];
         var batch = new PpoBatch(prompts, outputs, [-3f, -2f, -5f, -1.5f, -2.5f, -1f, -4f, -2f],
@@ -72,7 +72,7 @@ public sealed class ShardedUpdatesUnderGcTests
         int[][] prompts = Enumerable.Range(0, 8).Select(LongPrompt).ToArray();
         int[][] outputs =
         [
-            [Plan, 9, Sep, 10, PlanEnd, Act, 13], [Act, 14], [Plan, 9, PlanEnd, Act, 13], [Act, 14],
+            [Plan, 9, 10, PlanEnd, Act, 13], [Act, 14], [Plan, 9, PlanEnd, Act, 13], [Act, 14],
             [Act, 13], [Plan, 10, PlanEnd, Act, 14], [Act, 15], [Act, 13],
         ];
         using var model = WideModel(seed: 5);

@@ -43,12 +43,12 @@ public static class TestVocab
     // Tiny models: one libtorch thread is far faster than several competing for two cores.
     static TestVocab() => TorchRuntime.SetCpuThreads(1);
 
-    public const int Pad = 0, Bos = 1, Obs = 2, ObsEnd = 3, Plan = 4, PlanEnd = 5, Act = 6, Eos = 7, Sep = 8;
+    public const int Pad = 0, Bos = 1, Obs = 2, ObsEnd = 3, Plan = 4, PlanEnd = 5, Act = 6, Eos = 7; // 8: unused
     public static readonly int[] PlanWords = [9, 10, 11, 12];
     public static readonly int[] Actions = [13, 14, 15];
     public const int VocabSize = 24; // 16..23: observation words
 
-    public static TokenSpec Spec => new(VocabSize, Pad, Plan, PlanEnd, Act, Eos, Sep, Actions, PlanWords);
+    public static TokenSpec Spec => new(VocabSize, Pad, Plan, PlanEnd, Act, Eos, Actions, PlanWords);
 
     public static OutputGrammar Grammar(int maxPlanTokens = 4, bool endWithEos = false, PlanDecision planDecision = PlanDecision.Model) =>
         new(Spec, maxPlanTokens, endWithEos, planDecision);

@@ -7,7 +7,8 @@ namespace Rollouts.Agent.Dataset;
 public sealed class SftHeader
 {
     public const string FormatName = "rollouts-sft";
-    public const int CurrentVersion = 1;
+    /// <summary>2 since 2026-12-08: one token per subgoal and no <c>;</c> (version 1's ids mean other words).</summary>
+    public const int CurrentVersion = 2;
 
     [Key(0)] public string Format { get; set; } = FormatName;
     [Key(1)] public int Version { get; set; } = CurrentVersion;

@@ -139,7 +139,8 @@ public sealed class ModelSection
     public int Heads { get; set; } = 4;
     /// <summary>Longest prompt plus output, in tokens.</summary>
     public int Context { get; set; } = 256;
-    public int MaxOutputTokens { get; set; } = 24;
+    /// <summary>Longest output: <c>&lt;plan&gt;</c>, up to this less 4 subgoals (one token each), <c>&lt;/plan&gt; &lt;act&gt; A</c>.</summary>
+    public int MaxOutputTokens { get; set; } = 12;
     /// <summary>How the transformer encodes positions: <c>rotary</c> (RoPE, the default) or <c>learned</c> (an absolute table).</summary>
     public string Positions { get; set; } = "rotary";
     /// <summary>cpu, cuda or auto (cuda where there is one).</summary>

@@ -10,9 +10,9 @@ namespace Rollouts.Grains.Policy;
 public static class PolicySetup
 {
     public static readonly TokenSpec Tokens = new(Vocabulary.Size, Vocabulary.Pad, Vocabulary.Plan, Vocabulary.PlanEnd, Vocabulary.Act,
-        Vocabulary.Eos, Vocabulary.Separator,
+        Vocabulary.Eos,
         ActionIds: Enum.GetValues<CrafterAction>().Select(Vocabulary.ActionToken).ToArray(),
-        PlanWordIds: Subgoals.Phrases.SelectMany(Vocabulary.Encode).Distinct().Order().ToArray());
+        PlanWordIds: Subgoals.AllTokens.Order().ToArray());
 
     /// <summary>What the SFT teacher sees (<c>sft.teacher_vision</c>) and its planning schedule (<c>sft.schedule</c>; null
     /// for <c>mixed</c>: <see cref="Agent.Teaching.PlanningSchedule.ForEpisode"/> per episode).</summary>

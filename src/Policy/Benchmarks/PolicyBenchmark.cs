@@ -9,7 +9,9 @@ namespace Rollouts.Policy.Benchmarks;
 /// <param name="Config">Model shape; <see cref="PolicyConfig.Default"/> when null.</param>
 /// <param name="Batch">Prompts per generation call.</param>
 /// <param name="PromptLength">Tokens per prompt (an observation + context is about this long).</param>
-/// <param name="MaxPlanTokens">Plan length limit of the grammar.</param>
+/// <param name="MaxPlanTokens">Plan length limit of the grammar: 8, the shipped configs' (<c>model.max_output_tokens</c> 12
+/// less <c>&lt;plan&gt; &lt;/plan&gt; &lt;act&gt; A</c>; a subgoal is one token). An untrained model seldom closes a plan
+/// early, so its plans run to about this length.</param>
 /// <param name="TrainBatch">Sequences per training step.</param>
 /// <param name="Seconds">Time per model measurement (after one warm-up round); the prefill alone and each of the three matmul measurements take a third of it (the matmul at least 0.5 s).</param>
 /// <param name="MatmulSize">N of the N×N·N×N float32 matmul that measures the device's peak.</param>
@@ -24,7 +26,7 @@ public sealed record PolicyBenchmarkOptions(
     PolicyConfig? Config = null,
     int Batch = 64,
     int PromptLength = 128,
-    int MaxPlanTokens = 24,
+    int MaxPlanTokens = 8,
     int TrainBatch = 32,
     double Seconds = 3,
     int MatmulSize = 1024,
@@ -49,16 +51,16 @@ public static class PolicyBenchmark
         void Emit(string key, object value) =>
             lines.Add(key + "=" + (value is double d ? d.ToString("G6", CultureInfo.InvariantCulture) : Convert.ToString(value, CultureInfo.InvariantCulture)));
 
-        // A synthetic vocabulary of the configured size: 9 specials, 17 actions, 40 plan words, the rest observation words.
+        // A synthetic vocabulary of the configured size: 8 specials, 17 actions, 40 plan words, the rest observation words.
         int vocab = config.VocabSize;
         if (vocab < 80) throw new ArgumentException($"the benchmark needs a vocabulary of at least 80 tokens, got {vocab}.");
-        var spec = new TokenSpec(vocab, Pad: 0, Plan: 4, PlanEnd: 5, Act: 6, Eos: 7, Separator: 8,
-            ActionIds: Enumerable.Range(9, 17).ToArray(), PlanWordIds: Enumerable.Range(26, 40).ToArray());
+        var spec = new TokenSpec(vocab, Pad: 0, Plan: 4, PlanEnd: 5, Act: 6, Eos: 7,
+            ActionIds: Enumerable.Range(8, 17).ToArray(), PlanWordIds: Enumerable.Range(25, 40).ToArray());
         var grammar = new OutputGrammar(spec, options.MaxPlanTokens, planDecision: options.Planning);
         if (options.PromptLength + grammar.MaxOutputTokens > config.MaxContext)
             throw new ArgumentException($"PromptLength {options.PromptLength} + {grammar.MaxOutputTokens} output tokens exceeds MaxContext {config.MaxContext}.");
         var rng = new Random(1);
-        int[] RandomPrompt() => Enumerable.Range(0, options.PromptLength).Select(_ => rng.Next(66, vocab)).ToArray();
+        int[] RandomPrompt() => Enumerable.Range(0, options.PromptLength).Select(_ => rng.Next(65, vocab)).ToArray();
 
         Emit("device", device.type.ToString().ToLowerInvariant());
         Emit("torch_threads", torch.get_num_threads());
@@ -163,7 +165,7 @@ public static class PolicyBenchmark
 
         // 3. Training: SFT steps (forward + backward + AdamW) on prompt + output sequences.
         {
-            int[] output = [spec.Plan, 26, 27, spec.Separator, 28, 29, spec.PlanEnd, spec.Act, 9];
+            int[] output = [spec.Plan, 25, 26, 27, 28, 29, spec.PlanEnd, spec.Act, 8]; // a plan of 5 subgoals
             var prompts = Enumerable.Range(0, options.TrainBatch).Select(_ => RandomPrompt()).ToArray();
             var outputs = Enumerable.Range(0, options.TrainBatch).Select(_ => output).ToArray();
             using var trainer = new SftTrainer(model, spec.Pad);
@@ -195,7 +197,7 @@ public static class PolicyBenchmark
             var lengthRng = new Random(2);
             var prompts = Enumerable.Range(0, options.Batch)
                 .Select(_ => RandomPrompt()[..lengthRng.Next(options.PromptLength / 3, options.PromptLength + 1)]).ToArray();
-            int[] act = [spec.Act, 9];
+            int[] act = [spec.Act, 8];
             var outputs = Enumerable.Range(0, options.Batch).Select(_ => act).ToArray();
             using var trainer = new SftTrainer(model, spec.Pad);
             foreach (bool pack in (ReadOnlySpan<bool>)[false, true])
@@ -226,7 +228,7 @@ public static class PolicyBenchmark
             const int batchSize = 512;
             var prompts = Enumerable.Range(0, batchSize)
                 .Select(_ => RandomPrompt()[..lengthRng.Next(options.PromptLength / 3, options.PromptLength + 1)]).ToArray();
-            int[] act = [spec.Act, 9], planned = [spec.Plan, 26, 27, spec.Separator, 28, spec.PlanEnd, spec.Act, 9];
+            int[] act = [spec.Act, 8], planned = [spec.Plan, 25, 26, 27, spec.PlanEnd, spec.Act, 8];
             var outputs = Enumerable.Range(0, batchSize).Select(i => i % 4 == 0 ? planned : act).ToArray();
             var noise = Enumerable.Range(0, batchSize).Select(_ => (float)(lengthRng.NextDouble() * 2 - 1)).ToArray();
             var batch = new PpoBatch(prompts, outputs, new float[batchSize], new float[batchSize], noise, noise);
