@@ -166,10 +166,7 @@ public static class ObservationEncoder
         }
         else
         {
-            destination[n++] = Vocabulary.Plan;
-            int count = Math.Min(plan.Count, MaxPlanSubgoals);
-            for (int i = 0; i < count; i++) destination[n++] = plan[i].Token();
-            destination[n++] = Vocabulary.PlanEnd;
+            n += Subgoals.WritePlanTokens(plan, destination[n..], MaxPlanSubgoals);
             destination[n++] = AgeId;
             destination[n++] = Vocabulary.AgeToken(context.PlanAge);
         }

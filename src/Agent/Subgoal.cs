@@ -73,13 +73,15 @@ public static class Subgoals
     public static string AllowedList => string.Join(", ", Phrases);
 
     /// <summary>
-    /// Writes <c>&lt;plan&gt; a b … &lt;/plan&gt;</c>, one token per subgoal, into <paramref name="destination"/>; returns the count.
+    /// Writes <c>&lt;plan&gt; a b … &lt;/plan&gt;</c>, one token per subgoal (the first <paramref name="maxSubgoals"/> of them),
+    /// into <paramref name="destination"/>; returns the count. Allocation-free.
     /// </summary>
-    public static int WritePlanTokens(IReadOnlyList<Subgoal> plan, Span<int> destination)
+    public static int WritePlanTokens(IReadOnlyList<Subgoal> plan, Span<int> destination, int maxSubgoals = int.MaxValue)
     {
         int n = 0;
         destination[n++] = Vocabulary.Plan;
-        for (int i = 0; i < plan.Count; i++) destination[n++] = plan[i].Token();
+        int count = Math.Min(plan.Count, maxSubgoals);
+        for (int i = 0; i < count; i++) destination[n++] = plan[i].Token();
         destination[n++] = Vocabulary.PlanEnd;
         return n;
     }

@@ -26,9 +26,6 @@ internal sealed class ShardingChoice
     /// <summary>Steps that ran sharded so far.</summary>
     public long ShardedSteps { get; private set; }
 
-    /// <summary>Steps decided so far.</summary>
-    public long Steps => step;
-
     /// <summary>Whether the next step runs sharded.</summary>
     public bool Next()
     {
